@@ -1,0 +1,119 @@
+"""Graded cases as data: a scenario builds something with an implementation and returns numbers.
+
+A suite in tests/ declares its scenarios with @graded. The same scenario then
+runs on the learner's code and on the PyTorch oracle, and compare.py judges
+the two results: in pytest, in make check and in the grader alike.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import textwrap
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Union
+
+# What a scenario returns: named numbers, lists of numbers, or strings (error names).
+ResultValue = Union[float, str, list[float]]
+Result = dict[str, ResultValue]
+Scenario = Callable[..., Result]
+
+
+@dataclass(frozen=True)
+class Case:
+    exercise: str
+    name: str
+    scenario: Scenario
+    seeds: tuple[int, ...]  # () for a fixed scenario; else one graded instance a seed
+    rel_tol: float
+    abs_tol: float
+    timeout: float  # seconds of wall-clock time for one instance
+    compare: str  # "close", or "order" for a topological order
+
+    @property
+    def title(self) -> str:
+        return self.name.removeprefix("test_").replace("_", " ")
+
+    @property
+    def math(self) -> str:
+        return inspect.getdoc(self.scenario) or ""
+
+    @property
+    def source(self) -> str:
+        """The scenario's body as a learner reads it: no decorator, signature or docstring."""
+        source = textwrap.dedent(inspect.getsource(self.scenario))
+        function = ast.parse(source).body[0]
+        assert isinstance(function, ast.FunctionDef)
+        body = function.body[1:] if ast.get_docstring(function) else function.body
+        lines = source.splitlines()[body[0].lineno - 1 : body[-1].end_lineno]
+        return textwrap.dedent("\n".join(lines))
+
+    def instances(self) -> list[Instance]:
+        if not self.seeds:
+            return [Instance(self, None)]
+        return [Instance(self, seed) for seed in self.seeds]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One graded run of a case: the case itself, or one seed of a random case."""
+
+    case: Case
+    seed: Optional[int]
+
+    @property
+    def key(self) -> str:
+        suffix = "" if self.seed is None else f"[seed={self.seed}]"
+        return f"{self.case.exercise}::{self.case.name}{suffix}"
+
+    def build(self, impl: Any) -> Result:
+        if self.seed is None:
+            return self.case.scenario(impl)
+        return self.case.scenario(impl, self.seed)
+
+
+_REGISTRY: dict[str, dict[str, Case]] = {}
+
+
+def graded(
+    *,
+    seeds: tuple[int, ...] = (),
+    rel_tol: float = 1e-9,
+    abs_tol: float = 1e-12,
+    timeout: float = 10.0,
+    compare: str = "close",
+) -> Callable[[Scenario], Callable[..., None]]:
+    """Register a scenario of the suite tests/test_<exercise>.py as a graded case.
+
+    What stays in the module is a pytest test of the same name that runs the
+    scenario on the candidate and on the oracle and fails unless they agree.
+    """
+
+    def register(scenario: Scenario) -> Callable[..., None]:
+        exercise = scenario.__module__.rpartition(".test_")[2]
+        case = Case(exercise, scenario.__name__, scenario, seeds, rel_tol, abs_tol, timeout, compare)
+        _REGISTRY.setdefault(exercise, {})[case.name] = case
+
+        def test(candidate: Any, oracle: Any, seed: Optional[int]) -> None:
+            from .compare import judge  # here, so that declaring cases stays light
+            from .outcome import run_in_process
+
+            instance = Instance(case, seed)
+            verdict = judge(instance, run_in_process(instance, candidate), run_in_process(instance, oracle))
+            if not verdict.passed:
+                raise AssertionError(verdict.explain())
+
+        test.__name__ = test.__qualname__ = scenario.__name__
+        test.__doc__ = scenario.__doc__
+        test.__module__ = scenario.__module__
+        test.case = case  # type: ignore[attr-defined]
+        return test
+
+    return register
+
+
+def cases_of(exercise: str) -> list[Case]:
+    """The graded cases of one exercise, in the order its suite declares them."""
+    importlib.import_module(f"tests.test_{exercise}")
+    return list(_REGISTRY.get(exercise, {}).values())

@@ -1,0 +1,93 @@
+"""make check: grade a package exercise by exercise and explain the first case that fails."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+
+from .compare import Verdict
+from .curriculum import EXERCISES, exercise_named
+from .runner import run_isolated
+from .scoring import ExerciseScore, score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make check", description=__doc__)
+    parser.add_argument("--package", default="exercises", help="exercises (default) or solutions")
+    parser.add_argument("--exercise", default="", help="check this exercise alone, e.g. backward")
+    args = parser.parse_args(argv)
+    try:
+        exercises = [exercise_named(args.exercise)] if args.exercise else list(EXERCISES)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+    scores = score(exercises, lambda instances: run_isolated(args.package, instances),
+                   stop_at_first_failure=True)
+    print(render(scores, args.package, narrowed=bool(args.exercise)))
+    return 0 if all(s.passed for s in scores) else 1
+
+
+def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
+    done = sum(s.passed for s in scores)
+    points = sum(s.points for s in scores)
+    total = sum(s.exercise.points for s in scores)
+    lines = [f"Backpropagation kata ({package}/): {done} of {len(scores)} exercises pass, "
+             f"{points:.1f} of {total} points", ""]
+    for s in scores:
+        e = s.exercise
+        head = f"  {_mark(s)} {e.number} {e.name:<9}"
+        if s.blocked_by:
+            lines.append(f"{head} {'-':>5} / {e.points:<3} blocked: finish {s.blocked_by.name} first")
+        else:
+            lines.append(f"{head} {s.points:5.1f} / {e.points:<3} "
+                         f"{s.passed_count} of {len(s.verdicts)} cases")
+    failing = next((s for s in scores if not s.passed), None)
+    if failing is None:
+        lines += ["", "Every case agrees with PyTorch. Well done!"]
+        return "\n".join(lines)
+    e = failing.exercise
+    lines += ["", f"Next: exercise {e.number}, {e.title}: {package}/{e.name}.py"]
+    verdict = failing.first_failure
+    if verdict is not None:
+        lines += ["", explain(verdict, package)]
+    if not narrowed:
+        lines += ["", f"To check this exercise alone: make check EX={e.name}"]
+    return "\n".join(lines)
+
+
+def _mark(s: ExerciseScore) -> str:
+    return "✓" if s.passed else ("·" if s.blocked_by else "✗")
+
+
+def explain(verdict: Verdict, package: str) -> str:
+    """The first failing case in a learner's words: the math, the code, what went wrong."""
+    case = verdict.instance.case
+    seed = "" if verdict.instance.seed is None else f" (seed {verdict.instance.seed})"
+    lines = [f"✗ {case.exercise}: {case.title}{seed}"]
+    lines += [f"  {line}" for line in case.math.splitlines()]
+    lines += ["", f"  The case (impl is your {package} package{', seed as above' if seed else ''}):"]
+    lines += [textwrap.indent(case.source, "      "), ""]
+    problem = verdict.problem
+    if problem is not None:
+        lines.append(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}")
+        if problem.where:
+            lines.append(f"    at {problem.where}")
+    else:
+        width = max(len(row.name) for row in verdict.rows)
+        lines.append(f"    {'':{width}}  {'yours':<24} PyTorch")
+        for row in verdict.rows:
+            mark = "✓" if row.ok else "✗"
+            lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
+    if verdict.printed:
+        lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
+    return "\n".join(lines)
+
+
+def _problem_phrase(kind: str) -> str:
+    return {"raised": "raised", "timed out": "timed out", "crashed": "crashed",
+            "bad result": "returned something that is not a number"}.get(kind, kind)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Judging a candidate's outcome against the oracle's: the one place where numbers are compared."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .cases import Instance, Result, ResultValue
+from .outcome import Outcome, Problem
+
+
+class BadResult(ValueError):
+    """A scenario returned something other than named finite numbers, lists of them, or strings."""
+
+
+def validate(raw: object) -> Result:
+    """A fresh copy of raw made only of plain str, float and list; anything else is refused.
+
+    Exact type checks, not isinstance: a float subclass or an object whose
+    __eq__ always says True must not pass for a number.
+    """
+    if type(raw) is not dict:
+        raise BadResult(f"the scenario returned {type(raw).__name__}, not a dict of numbers")
+    result: Result = {}
+    for key, value in raw.items():
+        if type(key) is not str:
+            raise BadResult(f"a result name must be a string, not {type(key).__name__}")
+        if type(value) is str:
+            result[key] = value
+        elif type(value) is list:
+            result[key] = [_number(f"{key}[{i}]", item) for i, item in enumerate(value)]
+        else:
+            result[key] = _number(key, value)
+    return result
+
+
+def _number(name: str, value: object) -> float:
+    if type(value) not in (int, float):
+        raise BadResult(f"{name} is a {type(value).__name__}, not a float")
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise BadResult(f"{name} is {number}, not a finite number")
+    return number
+
+
+@dataclass(frozen=True)
+class Row:
+    """One number (or string) side by side: the candidate's and the oracle's."""
+
+    name: str
+    yours: str
+    expected: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    instance: Instance
+    passed: bool
+    problem: Optional[Problem] = None
+    rows: list[Row] = field(default_factory=list)
+    printed: str = ""
+
+    def explain(self) -> str:
+        lines = [f"{self.instance.key}: {self.instance.case.math}"]
+        if self.problem:
+            lines.append(f"{self.problem.kind}: {self.problem.message}")
+            if self.problem.where:
+                lines.append(f"  at {self.problem.where}")
+        lines += [f"{'ok' if r.ok else 'WRONG':5} {r.name}: yours {r.yours}, PyTorch {r.expected}"
+                  for r in self.rows]
+        return "\n".join(lines)
+
+
+def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
+    if oracle.problem or oracle.result is None:
+        raise RuntimeError(f"the oracle failed on {instance.key}: {oracle.problem}")
+    expected = validate(oracle.result)
+    if candidate.problem:
+        return Verdict(instance, False, candidate.problem, printed=candidate.printed)
+    try:
+        yours = validate(candidate.result)
+    except BadResult as error:
+        return Verdict(instance, False, Problem("bad result", str(error)), printed=candidate.printed)
+    if instance.case.compare == "order":
+        rows = _compare_order(yours, expected)
+    else:
+        rows = _compare_values(yours, expected, instance.case.rel_tol, instance.case.abs_tol)
+    return Verdict(instance, all(row.ok for row in rows), rows=rows, printed=candidate.printed)
+
+
+def _compare_values(yours: Result, expected: Result, rel_tol: float, abs_tol: float) -> list[Row]:
+    rows = []
+    for name, want in expected.items():
+        got = yours.get(name)
+        rows.append(Row(name, _show(got), _show(want), _agree(got, want, rel_tol, abs_tol)))
+    return rows
+
+
+def _agree(got: Optional[ResultValue], want: ResultValue, rel_tol: float, abs_tol: float) -> bool:
+    if isinstance(want, float):
+        return isinstance(got, float) and math.isclose(got, want, rel_tol=rel_tol, abs_tol=abs_tol)
+    if isinstance(want, list):
+        return (isinstance(got, list) and len(got) == len(want)
+                and all(math.isclose(g, w, rel_tol=rel_tol, abs_tol=abs_tol)
+                        for g, w in zip(got, want)))
+    return got == want
+
+
+def _compare_order(yours: Result, expected: Result) -> list[Row]:
+    """yours["order"] must list the oracle's nodes, each after every node it uses.
+
+    The oracle also returns "edges", [user, used] pairs of node numbers, which
+    the candidate's own claims cannot change.
+    """
+    want = expected["order"]
+    edges = expected["edges"]
+    got = yours.get("order")
+    assert isinstance(want, list) and isinstance(edges, list)
+    if not isinstance(got, list) or sorted(got) != sorted(want):
+        return [Row("order", _show(got), f"each of the nodes {sorted(want)} once", False)]
+    position = {node: i for i, node in enumerate(got)}
+    late = [(user, used) for user, used in zip(edges[::2], edges[1::2])
+            if position[used] > position[user]]
+    if late:
+        user, used = late[0]
+        return [Row("order", _show(got), f"node {used:g} before node {user:g}, which uses it", False)]
+    return [Row("order", _show(got), "a valid topological order", True)]
+
+
+def _show(value: Optional[ResultValue]) -> str:
+    if value is None:
+        return "(missing)"
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v:.10g}" for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    return repr(value)

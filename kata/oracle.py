@@ -1,0 +1,273 @@
+"""The kata's public API computed by PyTorch in float64: the reference every case is compared with.
+
+Each Value wraps a scalar tensor. Forward values are PyTorch's; gradients come
+from torch.autograd, never from the formulas the learner writes. Only the
+error contract (which bad inputs raise what) is the kata's own.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any, Callable, Optional, Sequence, Union
+
+import warnings
+
+# PyTorch warns on import when NumPy is absent; the oracle never needs NumPy.
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+
+import torch  # noqa: E402  (after the filter above)
+
+from .graph import nodes_in_order  # noqa: E402
+
+Operand = Union["Value", int, float]
+Forward = Callable[..., torch.Tensor]
+
+
+def _leaf(x: float) -> torch.Tensor:
+    # From the exact Python float: going through float32 would lose about 1e-7.
+    return torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+
+
+class Value:
+    def __init__(
+        self,
+        data: float,
+        _children: tuple[Value, ...] = (),
+        _op: str = "",
+        label: str = "",
+        *,
+        _forward: Optional[Forward] = None,
+    ) -> None:
+        self.grad = 0.0
+        self.label = label
+        self._prev = tuple(_children)
+        self._op = _op
+        self._forward = _forward
+        if _forward is None:
+            self.tensor = _leaf(data)
+        else:
+            self.tensor = _forward(*(child.tensor for child in self._prev))
+
+    @property
+    def data(self) -> float:
+        return float(self.tensor.item())
+
+    @data.setter
+    def data(self, x: float) -> None:
+        self.tensor = _leaf(x)  # a new leaf: graphs built from now on use it
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data!r}, grad={self.grad!r})"
+
+    def _apply(self, op: str, forward: Forward, *others: Value) -> Value:
+        return Value(0.0, (self, *others), op, _forward=forward)
+
+    def _backward(self) -> None:
+        """Add d(self)/d(operand) * self.grad to each operand, other operands held fixed."""
+        if self._forward is None:
+            return  # a leaf
+        unique = list({id(child): child for child in self._prev}.values())
+        # Detached copies: the local derivative only, not paths through earlier nodes.
+        copies = {id(child): child.tensor.detach().requires_grad_() for child in unique}
+        out = self._forward(*(copies[id(child)] for child in self._prev))
+        grads = torch.autograd.grad(out, [copies[id(c)] for c in unique],
+                                    torch.tensor(self.grad, dtype=torch.float64), allow_unused=True)
+        for child, grad in zip(unique, grads):
+            child.grad += 0.0 if grad is None else grad.item()
+
+    def __add__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else self._apply("+", torch.add, o)
+
+    def __mul__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else self._apply("*", torch.mul, o)
+
+    def __sub__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else self._apply("-", torch.sub, o)
+
+    def __truediv__(self, other: Operand) -> Value:
+        o = _operand(other)
+        if o is None:
+            return NotImplemented
+        if o.data == 0.0:
+            raise ZeroDivisionError(f"Value division by zero: {self.data!r} / 0.0")
+        return self._apply("/", torch.div, o)
+
+    def __radd__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else o + self
+
+    def __rmul__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else o * self
+
+    def __rsub__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else o - self
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        o = _operand(other)
+        return NotImplemented if o is None else o / self
+
+    def __neg__(self) -> Value:
+        return self._apply("neg", torch.neg)
+
+    def __pow__(self, exponent: Any) -> Value:
+        if type(exponent) not in (int, float):
+            raise TypeError(f"Value ** {type(exponent).__name__} is not supported: int or float only")
+        if self.data < 0 and not float(exponent).is_integer():
+            raise ValueError(f"Value ** {exponent!r} of a negative number is not real")
+        if self.data == 0 and exponent < 0:
+            raise ZeroDivisionError(f"0.0 ** {exponent!r}")
+        return self._apply(f"**{exponent}", lambda t: torch.pow(t, exponent))
+
+    def exp(self) -> Value:
+        if self.data > math.log(torch.finfo(torch.float64).max):
+            raise OverflowError(f"exp({self.data!r}) is too large for a float")
+        return self._apply("exp", torch.exp)
+
+    def log(self) -> Value:
+        if self.data <= 0:
+            raise ValueError(f"log of a non-positive number: {self.data!r}")
+        return self._apply("log", torch.log)
+
+    def tanh(self) -> Value:
+        return self._apply("tanh", torch.tanh)
+
+    def relu(self) -> Value:
+        return self._apply("relu", torch.relu)
+
+    def sigmoid(self) -> Value:
+        return self._apply("sigmoid", torch.sigmoid)
+
+    def backward(self) -> None:
+        backward(self)
+
+
+def _operand(x: object) -> Optional[Value]:
+    if isinstance(x, Value):
+        return x
+    if type(x) in (int, float, bool):
+        return Value(float(x))  # type: ignore[arg-type]
+    return None
+
+
+def topological_order(root: Value) -> list[Value]:
+    return nodes_in_order(root)
+
+
+def backward(root: Value) -> None:
+    """Every node's grad from torch.autograd: interior nodes get d(root)/d(node), leaves add it."""
+    nodes = topological_order(root)
+    grads = torch.autograd.grad(root.tensor, [node.tensor for node in nodes],
+                                retain_graph=True, allow_unused=True)
+    for node, grad in zip(nodes, grads):
+        g = 0.0 if grad is None else grad.item()
+        if node._prev:
+            node.grad = g
+        else:
+            node.grad += g
+
+
+class Module:
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+ACTIVATIONS: dict[str, Forward] = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda t: t}
+
+
+class Neuron(Module):
+    def __init__(self, nin: int, activation: str = "tanh") -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, not {activation!r}")
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.activation = activation
+
+    def __call__(self, x: Sequence[Operand]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"this neuron takes {len(self.w)} inputs, not {len(x)}")
+        inputs = [v if isinstance(v, Value) else Value(v) for v in x]
+        n, act = len(self.w), ACTIVATIONS[self.activation]
+
+        def forward(*t: torch.Tensor) -> torch.Tensor:  # operands: w..., x..., b
+            return act(torch.dot(torch.stack(t[:n]), torch.stack(t[n:2 * n])) + t[-1])
+
+        return Value(0.0, (*self.w, *inputs, self.b), f"neuron:{self.activation}", _forward=forward)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+
+class Layer(Module):
+    def __init__(self, nin: int, nout: int, activation: str = "tanh") -> None:
+        self.neurons = [Neuron(nin, activation) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+        return [neuron(x) for neuron in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP(Module):
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "tanh") -> None:
+        sizes = [nin, *nouts]
+        self.layers = [Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "linear")
+                       for i in range(len(nouts))]
+
+    def __call__(self, x: Sequence[Operand]) -> Union[Value, list[Value]]:
+        outputs = self.layers[0](x)
+        for layer in self.layers[1:]:
+            outputs = layer(outputs)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
+def _mean_loss(name: str, per_item: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+               outputs: Sequence[Value], targets: Sequence[float]) -> Value:
+    if len(outputs) != len(targets):
+        raise ValueError(f"{len(outputs)} outputs but {len(targets)} targets")
+    if not outputs:
+        raise ValueError("a loss needs at least one output")
+    target = torch.tensor([float(t) for t in targets], dtype=torch.float64)
+    return Value(0.0, tuple(outputs), name,
+                 _forward=lambda *t: per_item(torch.stack(t), target).mean())
+
+
+def mse_loss(predictions: Sequence[Value], targets: Sequence[float]) -> Value:
+    return _mean_loss("mse", lambda p, t: (p - t) ** 2, predictions, targets)
+
+
+def hinge_loss(scores: Sequence[Value], labels: Sequence[float]) -> Value:
+    return _mean_loss("hinge", lambda s, y: torch.relu(1 - y * s), scores, labels)
+
+
+def sgd_step(parameters: Sequence[Value], lr: float) -> None:
+    for p in parameters:
+        p.data = p.data - lr * p.grad
+
+
+def fit(model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float], steps: int,
+        lr: float) -> list[float]:
+    losses = []
+    for _ in range(steps):
+        predictions = [model(x) for x in xs]
+        if not all(isinstance(p, Value) for p in predictions):
+            raise ValueError("fit needs a model with one output")
+        loss = mse_loss(predictions, ys)  # type: ignore[arg-type]
+        model.zero_grad()
+        loss.backward()
+        sgd_step(model.parameters(), lr)
+        losses.append(loss.data)
+    return losses

@@ -1,0 +1,79 @@
+"""Running one graded instance on an implementation, and what came of it, as plain data."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from .cases import Instance, Result
+
+PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "raised", "timed out", "crashed", "bad result"
+    message: str
+    where: str = ""  # the line of the learner's own file that raised, if any
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Optional[Result] = None
+    problem: Optional[Problem] = None
+    printed: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @staticmethod
+    def from_json(data: Any) -> Outcome:
+        """Rebuild an outcome from untrusted JSON; the result is validated later, by compare."""
+        if not isinstance(data, dict):
+            raise ValueError("an outcome must be a JSON object")
+        problem = data.get("problem")
+        return Outcome(
+            result=data.get("result"),
+            problem=None if problem is None else Problem(
+                str(problem.get("kind", "")), str(problem.get("message", "")),
+                str(problem.get("where", "")),
+            ),
+            printed=str(data.get("printed", ""))[:PRINTED_LIMIT],
+        )
+
+
+def run_in_process(instance: Instance, impl: Any) -> Outcome:
+    """Run the scenario here and now; any exception becomes a Problem, never escapes."""
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            result = instance.build(impl)
+    except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
+        problem = Problem("raised", _one_line(error), _learner_line(error, impl))
+        return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
+    return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT])
+
+
+def _one_line(error: BaseException) -> str:
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _learner_line(error: BaseException, impl: Any) -> str:
+    """The innermost frame of the traceback that lies in the implementation's own files."""
+    try:
+        package = importlib.import_module(impl.package)
+    except Exception:
+        return ""
+    home = Path(package.__file__ or "").resolve().parent
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename).resolve()
+        if path.is_relative_to(home):
+            shown = path.relative_to(home.parent)
+            return f"{shown}, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"
+    return ""

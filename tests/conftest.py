@@ -1,0 +1,32 @@
+"""pytest wiring for the graded suites: which implementation is the candidate, and the seeds."""
+
+import pytest
+
+from kata.implementation import Implementation
+
+
+def pytest_addoption(parser):
+    parser.addoption("--impl", default="solutions",
+                     help="the package graded against PyTorch: solutions (default) or exercises")
+
+
+@pytest.fixture(scope="session")
+def candidate(request):
+    return Implementation(request.config.getoption("--impl"))
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    return Implementation("kata.oracle")
+
+
+@pytest.fixture
+def seed():
+    """A fixed scenario takes no seed; random ones are parametrized below, one test per seed."""
+    return None
+
+
+def pytest_generate_tests(metafunc):
+    case = getattr(metafunc.function, "case", None)
+    if case is not None and case.seeds:
+        metafunc.parametrize("seed", case.seeds, ids=[f"seed={s}" for s in case.seeds])

@@ -1,0 +1,114 @@
+"""Exercise 2: backward() applies the chain rule to the whole graph, in reverse topological order."""
+
+from kata.cases import graded
+from kata.scenario_tools import grads, positions, random_expression, random_primitive_graph
+
+
+@graded()
+def test_backward_seeds_the_root_with_one(impl):
+    """d(root)/d(root) = 1; here root = x * y, so x.grad = y and y.grad = x."""
+    x, y = impl.Value(3.0), impl.Value(-2.0)
+    root = x * y
+    root.backward()
+    return {"root.grad": root.grad, "x.grad": x.grad, "y.grad": y.grad}
+
+
+@graded()
+def test_a_chain_multiplies_local_derivatives(impl):
+    """out = tanh(w*x + b): d(out)/dw = (1 - out**2) * x, and so on down the chain."""
+    x, w, b = impl.Value(0.5), impl.Value(-1.5), impl.Value(0.25)
+    out = (w * x + b).tanh()
+    out.backward()
+    return {"out": out.data, "grads": grads([x, w, b])}
+
+
+@graded()
+def test_a_node_used_by_two_nodes_waits_for_both(impl):
+    """b = 2a and c = a + 1 both use a; d = b * c. a's grad is the sum over both paths."""
+    a = impl.Value(1.5)
+    b, c = 2 * a, a + 1
+    d = b * c
+    d.backward()
+    return {"d": d.data, "a.grad": a.grad, "b.grad": b.grad, "c.grad": c.grad}
+
+
+@graded()
+def test_the_classic_sanity_expression(impl):
+    """x = -4; z = 2x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x."""
+    x = impl.Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    return {"y": y.data, "x.grad": x.grad}
+
+
+@graded()
+def test_a_lone_value_is_its_own_root(impl):
+    """x.backward() on a leaf: d(x)/d(x) = 1."""
+    x = impl.Value(5.0)
+    x.backward()
+    return {"x.grad": x.grad}
+
+
+@graded()
+def test_a_second_backward_adds_the_same_gradients_to_the_leaves(impl):
+    """Leaves accumulate across calls, as in PyTorch; interior grads are computed afresh.
+
+    y = tanh(x * w) * 3: after two calls x.grad and w.grad are twice one call's.
+    """
+    x, w = impl.Value(0.8), impl.Value(-0.6)
+    hidden = (x * w).tanh()
+    y = hidden * 3
+    y.backward()
+    once = grads([x, w])
+    y.backward()
+    return {"after one": once, "after two": grads([x, w]), "hidden.grad": hidden.grad}
+
+
+@graded(compare="order")
+def test_topological_order_lists_every_node_after_its_operands(impl):
+    """A diamond: d = b * c with b = a + a and c = a * e. a is listed once, before b and c."""
+    a, e = impl.Value(2.0), impl.Value(3.0)
+    b = a + a
+    c = a * e
+    d = b * c
+    nodes = [a, e, b, c, d]
+    order = impl.topological_order(d)
+    return {"order": positions(order, nodes), "edges": [2, 0, 3, 0, 3, 1, 4, 2, 4, 3]}
+
+
+@graded(compare="order", seeds=(1, 2, 3))
+def test_topological_order_of_random_graphs(impl, seed):
+    """Every node appears once, after every node it uses, whatever the graph."""
+    root, nodes, edges = random_primitive_graph(impl, seed)
+    return {"order": positions(impl.topological_order(root), nodes), "edges": edges}
+
+
+@graded()
+def test_a_chain_of_100000_operations_needs_no_recursion(impl):
+    """y = x * 1.00001 a hundred thousand times; dy/dx = 1.00001**100000 (about e)."""
+    x = impl.Value(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.00001
+    y.backward()
+    return {"y": y.data, "x.grad": x.grad}
+
+
+@graded()
+def test_the_sum_of_a_thousand_values(impl):
+    """sum() starts from 0 and adds one Value at a time: every grad is 1."""
+    xs = [impl.Value(i / 1000) for i in range(1000)]
+    total = sum(xs)
+    total.backward()
+    return {"total": total.data, "grads": grads(xs)}
+
+
+@graded(seeds=(1, 2, 3, 4, 5))
+def test_backward_through_random_expressions(impl, seed):
+    """A random graph of every operation, leaves reused: every leaf's grad."""
+    root, leaves = random_expression(impl, seed, size=20)
+    root.backward()
+    return {"root": root.data, "leaf grads": grads(leaves)}

@@ -1,0 +1,78 @@
+"""Exercise 3: a neuron computes activation(w . x + b); its parameters are w then b."""
+
+import random
+
+from kata.cases import graded
+from kata.scenario_tools import grads, raised, set_parameters
+
+
+@graded()
+def test_a_neuron_has_one_weight_per_input_and_a_bias(impl):
+    """Neuron(3) has 3 weights and a bias: 4 parameters, the bias last."""
+    n = impl.Neuron(3)
+    return {"weights": float(len(n.w)), "parameters": float(len(n.parameters())),
+            "bias is last": str(n.parameters()[-1] is n.b)}
+
+
+def _neuron_case(impl, activation, x):
+    n = impl.Neuron(len(x), activation)
+    set_parameters(n, random.Random(7))
+    out = n(x)
+    out.backward()
+    return {"out": out.data, "parameter grads": grads(n.parameters())}
+
+
+@graded()
+def test_a_tanh_neuron(impl):
+    """out = tanh(w . x + b); d(out)/dw_i = (1 - out**2) * x_i, d(out)/db = 1 - out**2."""
+    return _neuron_case(impl, "tanh", [0.5, -1.0, 2.0])
+
+
+@graded()
+def test_a_relu_neuron(impl):
+    """out = relu(w . x + b): the grads are x_i and 1 where w . x + b > 0, else all 0."""
+    return _neuron_case(impl, "relu", [0.5, -1.0, 2.0])
+
+
+@graded()
+def test_a_linear_neuron(impl):
+    """out = w . x + b: d(out)/dw_i = x_i, d(out)/db = 1."""
+    return _neuron_case(impl, "linear", [0.5, -1.0, 2.0])
+
+
+@graded()
+def test_inputs_may_be_values_that_get_grads_too(impl):
+    """With Values as inputs, d(out)/dx_i = (1 - out**2) * w_i reaches them as well."""
+    n = impl.Neuron(2)
+    set_parameters(n, random.Random(3))
+    x = [impl.Value(0.3), impl.Value(-0.8)]
+    out = n(x)
+    out.backward()
+    return {"out": out.data, "input grads": grads(x)}
+
+
+@graded()
+def test_zero_grad_clears_every_parameter_grad(impl):
+    """backward() adds to parameter grads; zero_grad() sets them all back to 0."""
+    n = impl.Neuron(2)
+    set_parameters(n, random.Random(5))
+    n([1.0, 2.0]).backward()
+    before = grads(n.parameters())
+    n.zero_grad()
+    return {"before": before, "after": grads(n.parameters())}
+
+
+@graded()
+def test_a_wrong_number_of_inputs_is_a_value_error(impl):
+    """Neuron(3) called on 2 inputs raises ValueError instead of silently ignoring a weight."""
+    n = impl.Neuron(3)
+    return {"2 inputs": raised(lambda: n([1.0, 2.0])), "4 inputs": raised(lambda: n([1.0] * 4))}
+
+
+@graded(seeds=(1, 2, 3))
+def test_random_neurons(impl, seed):
+    """Random size, activation, parameters and inputs."""
+    rng = random.Random(seed)
+    nin = rng.randint(1, 6)
+    return _neuron_case(impl, rng.choice(["tanh", "relu", "linear"]),
+                        [rng.uniform(-2, 2) for _ in range(nin)])
