@@ -95,12 +95,12 @@ def graded(
         case = Case(exercise, scenario.__name__, scenario, seeds, rel_tol, abs_tol, timeout, compare)
         _REGISTRY.setdefault(exercise, {})[case.name] = case
 
-        def test(candidate: Any, oracle: Any, seed: Optional[int]) -> None:
+        def test(candidate: Any, seed: Optional[int]) -> None:
             from .compare import judge  # here, so that declaring cases stays light
-            from .outcome import run_in_process
+            from .outcome import oracle_outcome, run_in_process
 
             instance = Instance(case, seed)
-            verdict = judge(instance, run_in_process(instance, candidate), run_in_process(instance, oracle))
+            verdict = judge(instance, run_in_process(instance, candidate), oracle_outcome(instance))
             if not verdict.passed:
                 raise AssertionError(verdict.explain())
 

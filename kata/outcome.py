@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import io
 import traceback
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .cases import Instance, Result
+from .implementation import Implementation
 
 PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
 
@@ -57,6 +59,12 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
         problem = Problem("raised", _one_line(error), _learner_line(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
     return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT])
+
+
+@functools.cache
+def oracle_outcome(instance: Instance) -> Outcome:
+    """What PyTorch makes of the instance: computed once per process, shared by every judge."""
+    return run_in_process(instance, Implementation("kata.oracle"))
 
 
 def _one_line(error: BaseException) -> str:

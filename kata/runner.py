@@ -29,6 +29,8 @@ STARTUP_SECONDS = 30.0  # for the child to start Python and read the suites, bef
 
 def child_main() -> None:
     request = json.loads(sys.stdin.readline())
+    if request["search_path"]:
+        sys.path.insert(0, request["search_path"])
     # Results travel on a private copy of stdout; the learner's prints go to stderr.
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
@@ -50,8 +52,11 @@ def _send(channel: IO[str], message: dict[str, Any]) -> None:
     channel.flush()
 
 
-def run_isolated(package: str, instances: list[Instance]) -> dict[str, Outcome]:
+def run_isolated(package: str, instances: list[Instance],
+                 search_path: Optional[Path] = None) -> dict[str, Outcome]:
     """Each instance's outcome on the package, run in child processes from the repository root.
+
+    The package is imported from the repository, or from search_path if given.
 
     A case that hangs past its timeout, or kills its process, is reported as
     such and a fresh child carries on with the cases after it.
@@ -59,15 +64,17 @@ def run_isolated(package: str, instances: list[Instance]) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     pending = list(instances)
     while pending:
-        done = _run_child(package, pending, outcomes)
+        done = _run_child(package, search_path, pending, outcomes)
         pending = pending[done:]
     return outcomes
 
 
-def _run_child(package: str, instances: list[Instance], outcomes: dict[str, Outcome]) -> int:
+def _run_child(package: str, search_path: Optional[Path], instances: list[Instance],
+               outcomes: dict[str, Outcome]) -> int:
     """Run instances in one child until they are done or one of them ends it; how many were settled."""
     request = {
         "package": package,
+        "search_path": str(search_path or ""),
         "exercises": sorted({i.case.exercise for i in instances}),
         "instances": [[i.case.exercise, i.case.name, i.seed] for i in instances],
     }

@@ -8,8 +8,7 @@ from typing import Callable, Optional
 from .cases import Instance, cases_of
 from .compare import Verdict, judge
 from .curriculum import Exercise
-from .implementation import Implementation
-from .outcome import Outcome, run_in_process
+from .outcome import Outcome, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
 
@@ -47,7 +46,6 @@ def instances_of(exercise: Exercise) -> list[Instance]:
 def score(exercises: list[Exercise], run_candidate: RunCandidate, *,
           stop_at_first_failure: bool) -> list[ExerciseScore]:
     """Run and judge every case of each exercise; after a failing one, later ones are blocked."""
-    oracle = Implementation("kata.oracle")
     scores: list[ExerciseScore] = []
     blocker: Optional[Exercise] = None
     for exercise in exercises:
@@ -56,7 +54,7 @@ def score(exercises: list[Exercise], run_candidate: RunCandidate, *,
             continue
         instances = instances_of(exercise)
         outcomes = run_candidate(instances)
-        verdicts = [judge(i, outcomes[i.key], run_in_process(i, oracle)) for i in instances]
+        verdicts = [judge(i, outcomes[i.key], oracle_outcome(i)) for i in instances]
         scores.append(ExerciseScore(exercise, verdicts))
         if stop_at_first_failure and not scores[-1].passed:
             blocker = exercise

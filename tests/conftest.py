@@ -1,32 +1,29 @@
 """pytest wiring for the graded suites: which implementation is the candidate, and the seeds."""
 
+from typing import Optional
+
 import pytest
 
 from kata.implementation import Implementation
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--impl", default="solutions",
                      help="the package graded against PyTorch: solutions (default) or exercises")
 
 
 @pytest.fixture(scope="session")
-def candidate(request):
+def candidate(request: pytest.FixtureRequest) -> Implementation:
     return Implementation(request.config.getoption("--impl"))
 
 
-@pytest.fixture(scope="session")
-def oracle():
-    return Implementation("kata.oracle")
-
-
 @pytest.fixture
-def seed():
+def seed() -> Optional[int]:
     """A fixed scenario takes no seed; random ones are parametrized below, one test per seed."""
     return None
 
 
-def pytest_generate_tests(metafunc):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     case = getattr(metafunc.function, "case", None)
     if case is not None and case.seeds:
         metafunc.parametrize("seed", case.seeds, ids=[f"seed={s}" for s in case.seeds])

@@ -1,11 +1,12 @@
 """Exercise 2: backward() applies the chain rule to the whole graph, in reverse topological order."""
 
-from kata.cases import graded
+from kata.cases import Result, graded
+from kata.implementation import Implementation
 from kata.scenario_tools import grads, positions, random_expression, random_primitive_graph
 
 
 @graded()
-def test_backward_seeds_the_root_with_one(impl):
+def test_backward_seeds_the_root_with_one(impl: Implementation) -> Result:
     """d(root)/d(root) = 1; here root = x * y, so x.grad = y and y.grad = x."""
     x, y = impl.Value(3.0), impl.Value(-2.0)
     root = x * y
@@ -14,7 +15,7 @@ def test_backward_seeds_the_root_with_one(impl):
 
 
 @graded()
-def test_a_chain_multiplies_local_derivatives(impl):
+def test_a_chain_multiplies_local_derivatives(impl: Implementation) -> Result:
     """out = tanh(w*x + b): d(out)/dw = (1 - out**2) * x, and so on down the chain."""
     x, w, b = impl.Value(0.5), impl.Value(-1.5), impl.Value(0.25)
     out = (w * x + b).tanh()
@@ -23,7 +24,7 @@ def test_a_chain_multiplies_local_derivatives(impl):
 
 
 @graded()
-def test_a_node_used_by_two_nodes_waits_for_both(impl):
+def test_a_node_used_by_two_nodes_waits_for_both(impl: Implementation) -> Result:
     """b = 2a and c = a + 1 both use a; d = b * c. a's grad is the sum over both paths."""
     a = impl.Value(1.5)
     b, c = 2 * a, a + 1
@@ -33,7 +34,7 @@ def test_a_node_used_by_two_nodes_waits_for_both(impl):
 
 
 @graded()
-def test_the_classic_sanity_expression(impl):
+def test_the_classic_sanity_expression(impl: Implementation) -> Result:
     """x = -4; z = 2x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x."""
     x = impl.Value(-4.0)
     z = 2 * x + 2 + x
@@ -45,7 +46,7 @@ def test_the_classic_sanity_expression(impl):
 
 
 @graded()
-def test_a_lone_value_is_its_own_root(impl):
+def test_a_lone_value_is_its_own_root(impl: Implementation) -> Result:
     """x.backward() on a leaf: d(x)/d(x) = 1."""
     x = impl.Value(5.0)
     x.backward()
@@ -53,7 +54,7 @@ def test_a_lone_value_is_its_own_root(impl):
 
 
 @graded()
-def test_a_second_backward_adds_the_same_gradients_to_the_leaves(impl):
+def test_a_second_backward_adds_the_same_gradients_to_the_leaves(impl: Implementation) -> Result:
     """Leaves accumulate across calls, as in PyTorch; interior grads are computed afresh.
 
     y = tanh(x * w) * 3: after two calls x.grad and w.grad are twice one call's.
@@ -68,7 +69,7 @@ def test_a_second_backward_adds_the_same_gradients_to_the_leaves(impl):
 
 
 @graded(compare="order")
-def test_topological_order_lists_every_node_after_its_operands(impl):
+def test_topological_order_lists_every_node_after_its_operands(impl: Implementation) -> Result:
     """A diamond: d = b * c with b = a + a and c = a * e. a is listed once, before b and c."""
     a, e = impl.Value(2.0), impl.Value(3.0)
     b = a + a
@@ -80,14 +81,14 @@ def test_topological_order_lists_every_node_after_its_operands(impl):
 
 
 @graded(compare="order", seeds=(1, 2, 3))
-def test_topological_order_of_random_graphs(impl, seed):
+def test_topological_order_of_random_graphs(impl: Implementation, seed: int) -> Result:
     """Every node appears once, after every node it uses, whatever the graph."""
     root, nodes, edges = random_primitive_graph(impl, seed)
     return {"order": positions(impl.topological_order(root), nodes), "edges": edges}
 
 
 @graded()
-def test_a_chain_of_100000_operations_needs_no_recursion(impl):
+def test_a_chain_of_100000_operations_needs_no_recursion(impl: Implementation) -> Result:
     """y = x * 1.00001 a hundred thousand times; dy/dx = 1.00001**100000 (about e)."""
     x = impl.Value(1.0)
     y = x
@@ -98,7 +99,7 @@ def test_a_chain_of_100000_operations_needs_no_recursion(impl):
 
 
 @graded()
-def test_the_sum_of_a_thousand_values(impl):
+def test_the_sum_of_a_thousand_values(impl: Implementation) -> Result:
     """sum() starts from 0 and adds one Value at a time: every grad is 1."""
     xs = [impl.Value(i / 1000) for i in range(1000)]
     total = sum(xs)
@@ -107,7 +108,7 @@ def test_the_sum_of_a_thousand_values(impl):
 
 
 @graded(seeds=(1, 2, 3, 4, 5))
-def test_backward_through_random_expressions(impl, seed):
+def test_backward_through_random_expressions(impl: Implementation, seed: int) -> Result:
     """A random graph of every operation, leaves reused: every leaf's grad."""
     root, leaves = random_expression(impl, seed, size=20)
     root.backward()

@@ -1,24 +1,27 @@
 """Exercise 5: an MLP applies its layers in turn; hidden layers use the activation, the last is linear."""
 
 import random
+from typing import Any
 
-from kata.cases import graded
+from kata.cases import Result, graded
+from kata.implementation import Implementation
 from kata.scenario_tools import grads, set_parameters
 
 
-def _mlp_case(impl, nin, nouts, activation, seed):
+def _mlp_case(impl: Implementation, nin: int, nouts: list[int], activation: str,
+              seed: int) -> Result:
     rng = random.Random(seed)
     model = impl.MLP(nin, nouts, activation)
     set_parameters(model, rng)
     out = model([rng.uniform(-2, 2) for _ in range(nin)])
     outs = out if isinstance(out, list) else [out]
-    total = sum(outs[1:], outs[0])
+    total: Any = sum(outs[1:], outs[0])
     total.backward()
     return {"outputs": [o.data for o in outs], "parameter grads": grads(model.parameters())}
 
 
 @graded()
-def test_an_mlp_has_one_layer_per_size(impl):
+def test_an_mlp_has_one_layer_per_size(impl: Implementation) -> Result:
     """MLP(3, [4, 4, 1]): layers of 3->4, 4->4 and 4->1: 16 + 20 + 5 = 41 parameters."""
     model = impl.MLP(3, [4, 4, 1])
     return {"layers": float(len(model.layers)), "parameters": float(len(model.parameters())),
@@ -26,7 +29,7 @@ def test_an_mlp_has_one_layer_per_size(impl):
 
 
 @graded()
-def test_one_output_is_a_value_and_several_are_a_list(impl):
+def test_one_output_is_a_value_and_several_are_a_list(impl: Implementation) -> Result:
     """MLP(2, [3, 1]) returns a Value; MLP(2, [3, 2]) returns a list of two."""
     one = impl.MLP(2, [3, 1])([0.5, -0.5])
     two = impl.MLP(2, [3, 2])([0.5, -0.5])
@@ -35,25 +38,25 @@ def test_one_output_is_a_value_and_several_are_a_list(impl):
 
 
 @graded()
-def test_a_tanh_mlp_with_a_linear_output(impl):
+def test_a_tanh_mlp_with_a_linear_output(impl: Implementation) -> Result:
     """out = W3 . tanh(W2 . tanh(W1 . x + b1) + b2) + b3: the last layer is not squashed."""
     return _mlp_case(impl, 3, [4, 4, 1], "tanh", seed=21)
 
 
 @graded()
-def test_a_relu_mlp(impl):
+def test_a_relu_mlp(impl: Implementation) -> Result:
     """Hidden layers relu, the last linear."""
     return _mlp_case(impl, 2, [5, 1], "relu", seed=8)
 
 
 @graded()
-def test_several_outputs(impl):
+def test_several_outputs(impl: Implementation) -> Result:
     """MLP(2, [3, 2]): both outputs, and the grads of their sum."""
     return _mlp_case(impl, 2, [3, 2], "tanh", seed=5)
 
 
 @graded(seeds=(1, 2, 3))
-def test_random_mlps(impl, seed):
+def test_random_mlps(impl: Implementation, seed: int) -> Result:
     """Random depth, sizes, activation, parameters and inputs."""
     rng = random.Random(seed)
     nouts = [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]

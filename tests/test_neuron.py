@@ -2,19 +2,20 @@
 
 import random
 
-from kata.cases import graded
+from kata.cases import Result, graded
+from kata.implementation import Implementation
 from kata.scenario_tools import grads, raised, set_parameters
 
 
 @graded()
-def test_a_neuron_has_one_weight_per_input_and_a_bias(impl):
+def test_a_neuron_has_one_weight_per_input_and_a_bias(impl: Implementation) -> Result:
     """Neuron(3) has 3 weights and a bias: 4 parameters, the bias last."""
     n = impl.Neuron(3)
     return {"weights": float(len(n.w)), "parameters": float(len(n.parameters())),
             "bias is last": str(n.parameters()[-1] is n.b)}
 
 
-def _neuron_case(impl, activation, x):
+def _neuron_case(impl: Implementation, activation: str, x: list[float]) -> Result:
     n = impl.Neuron(len(x), activation)
     set_parameters(n, random.Random(7))
     out = n(x)
@@ -23,25 +24,25 @@ def _neuron_case(impl, activation, x):
 
 
 @graded()
-def test_a_tanh_neuron(impl):
+def test_a_tanh_neuron(impl: Implementation) -> Result:
     """out = tanh(w . x + b); d(out)/dw_i = (1 - out**2) * x_i, d(out)/db = 1 - out**2."""
     return _neuron_case(impl, "tanh", [0.5, -1.0, 2.0])
 
 
 @graded()
-def test_a_relu_neuron(impl):
+def test_a_relu_neuron(impl: Implementation) -> Result:
     """out = relu(w . x + b): the grads are x_i and 1 where w . x + b > 0, else all 0."""
     return _neuron_case(impl, "relu", [0.5, -1.0, 2.0])
 
 
 @graded()
-def test_a_linear_neuron(impl):
+def test_a_linear_neuron(impl: Implementation) -> Result:
     """out = w . x + b: d(out)/dw_i = x_i, d(out)/db = 1."""
     return _neuron_case(impl, "linear", [0.5, -1.0, 2.0])
 
 
 @graded()
-def test_inputs_may_be_values_that_get_grads_too(impl):
+def test_inputs_may_be_values_that_get_grads_too(impl: Implementation) -> Result:
     """With Values as inputs, d(out)/dx_i = (1 - out**2) * w_i reaches them as well."""
     n = impl.Neuron(2)
     set_parameters(n, random.Random(3))
@@ -52,7 +53,7 @@ def test_inputs_may_be_values_that_get_grads_too(impl):
 
 
 @graded()
-def test_zero_grad_clears_every_parameter_grad(impl):
+def test_zero_grad_clears_every_parameter_grad(impl: Implementation) -> Result:
     """backward() adds to parameter grads; zero_grad() sets them all back to 0."""
     n = impl.Neuron(2)
     set_parameters(n, random.Random(5))
@@ -63,14 +64,14 @@ def test_zero_grad_clears_every_parameter_grad(impl):
 
 
 @graded()
-def test_a_wrong_number_of_inputs_is_a_value_error(impl):
+def test_a_wrong_number_of_inputs_is_a_value_error(impl: Implementation) -> Result:
     """Neuron(3) called on 2 inputs raises ValueError instead of silently ignoring a weight."""
     n = impl.Neuron(3)
     return {"2 inputs": raised(lambda: n([1.0, 2.0])), "4 inputs": raised(lambda: n([1.0] * 4))}
 
 
 @graded(seeds=(1, 2, 3))
-def test_random_neurons(impl, seed):
+def test_random_neurons(impl: Implementation, seed: int) -> Result:
     """Random size, activation, parameters and inputs."""
     rng = random.Random(seed)
     nin = rng.randint(1, 6)

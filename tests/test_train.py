@@ -2,12 +2,13 @@
 
 import random
 
-from kata.cases import graded
+from kata.cases import Result, graded
+from kata.implementation import Implementation
 from kata.scenario_tools import grads, moons, raised, set_parameters
 
 
 @graded()
-def test_mse_loss_is_the_mean_squared_error(impl):
+def test_mse_loss_is_the_mean_squared_error(impl: Implementation) -> Result:
     """L = (1/n) sum (p_i - t_i)**2; dL/dp_i = 2 (p_i - t_i) / n."""
     ps = [impl.Value(0.5), impl.Value(-1.0), impl.Value(2.0)]
     loss = impl.mse_loss(ps, [1.0, -1.0, 0.0])
@@ -16,7 +17,7 @@ def test_mse_loss_is_the_mean_squared_error(impl):
 
 
 @graded()
-def test_hinge_loss_is_the_mean_of_relu_of_one_minus_margin(impl):
+def test_hinge_loss_is_the_mean_of_relu_of_one_minus_margin(impl: Implementation) -> Result:
     """L = (1/n) sum relu(1 - y_i s_i): a score beyond the margin (y s > 1) adds nothing, not even grad."""
     ss = [impl.Value(2.0), impl.Value(0.3), impl.Value(-0.5), impl.Value(-3.0)]
     loss = impl.hinge_loss(ss, [1.0, 1.0, 1.0, -1.0])
@@ -25,7 +26,7 @@ def test_hinge_loss_is_the_mean_of_relu_of_one_minus_margin(impl):
 
 
 @graded()
-def test_losses_refuse_mismatched_or_empty_inputs(impl):
+def test_losses_refuse_mismatched_or_empty_inputs(impl: Implementation) -> Result:
     """Two predictions and three targets, or none at all, raise ValueError."""
     two = [impl.Value(1.0), impl.Value(2.0)]
     return {"mse 2 vs 3": raised(lambda: impl.mse_loss(two, [1.0, 2.0, 3.0])),
@@ -34,7 +35,7 @@ def test_losses_refuse_mismatched_or_empty_inputs(impl):
 
 
 @graded()
-def test_an_sgd_step_moves_each_parameter_against_its_grad(impl):
+def test_an_sgd_step_moves_each_parameter_against_its_grad(impl: Implementation) -> Result:
     """p <- p - lr * dL/dp, and the grads are left as they were."""
     ps = [impl.Value(1.0), impl.Value(-2.0), impl.Value(0.5)]
     loss = ps[0] * ps[1] + ps[2] ** 2
@@ -44,7 +45,7 @@ def test_an_sgd_step_moves_each_parameter_against_its_grad(impl):
 
 
 @graded()
-def test_fit_returns_the_loss_before_each_step(impl):
+def test_fit_returns_the_loss_before_each_step(impl: Implementation) -> Result:
     """Three steps of gradient descent on mse_loss over four points: the losses fall."""
     model = impl.MLP(2, [3, 1])
     set_parameters(model, random.Random(1))
@@ -54,7 +55,7 @@ def test_fit_returns_the_loss_before_each_step(impl):
 
 
 @graded(seeds=(1, 2), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
-def test_fit_learns_two_moons(impl, seed):
+def test_fit_learns_two_moons(impl: Implementation, seed: int) -> Result:
     """MLP(2, [8, 1]) fit on 20 noisy two-moons points for 80 steps: from chance to about 90% right."""
     xs, ys = moons(20, noise=0.1, seed=seed)
     model = impl.MLP(2, [8, 1])

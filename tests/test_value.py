@@ -6,19 +6,20 @@ exercise 1 alone. The upstream grad is 2.0, not 1.0, so that forgetting to
 multiply by out.grad shows.
 """
 
-from kata.cases import graded
+from kata.cases import Result, graded
+from kata.implementation import Implementation
 from kata.scenario_tools import apply_local_derivatives, random_expression, raised, grads
 
 
 @graded()
-def test_a_new_value_holds_a_float_and_a_zero_grad(impl):
+def test_a_new_value_holds_a_float_and_a_zero_grad(impl: Implementation) -> Result:
     """Value(3) has data 3.0 (an int becomes a float) and grad 0.0; repr shows both."""
     v = impl.Value(3)
     return {"data": v.data, "grad": v.grad, "repr": repr(v), "type of data": type(v.data).__name__}
 
 
 @graded()
-def test_sum_passes_its_grad_to_both_operands(impl):
+def test_sum_passes_its_grad_to_both_operands(impl: Implementation) -> Result:
     """out = a + b; d(out)/da = d(out)/db = 1."""
     a, b = impl.Value(2.0), impl.Value(-3.0)
     out = a + b
@@ -27,7 +28,7 @@ def test_sum_passes_its_grad_to_both_operands(impl):
 
 
 @graded()
-def test_product_passes_each_operand_the_other(impl):
+def test_product_passes_each_operand_the_other(impl: Implementation) -> Result:
     """out = a * b; d(out)/da = b, d(out)/db = a."""
     a, b = impl.Value(2.0), impl.Value(-3.0)
     out = a * b
@@ -36,7 +37,7 @@ def test_product_passes_each_operand_the_other(impl):
 
 
 @graded()
-def test_quotient(impl):
+def test_quotient(impl: Implementation) -> Result:
     """out = a / b; d(out)/da = 1/b, d(out)/db = -a/b**2."""
     a, b = impl.Value(3.0), impl.Value(-4.0)
     out = a / b
@@ -45,7 +46,7 @@ def test_quotient(impl):
 
 
 @graded()
-def test_power_with_int_and_float_exponents(impl):
+def test_power_with_int_and_float_exponents(impl: Implementation) -> Result:
     """d(x**k)/dx = k * x**(k-1), for k = 3 and for k = 0.5."""
     x, y = impl.Value(1.5), impl.Value(4.0)
     cube, root = x**3, y**0.5
@@ -55,7 +56,7 @@ def test_power_with_int_and_float_exponents(impl):
 
 
 @graded()
-def test_negation_and_subtraction(impl):
+def test_negation_and_subtraction(impl: Implementation) -> Result:
     """-a has derivative -1; a - b has d/da = 1 and d/db = -1."""
     a, b, c = impl.Value(2.0), impl.Value(5.0), impl.Value(7.0)
     negated, difference = -a, b - c
@@ -66,7 +67,7 @@ def test_negation_and_subtraction(impl):
 
 
 @graded()
-def test_a_number_on_the_left_of_plus_and_times(impl):
+def test_a_number_on_the_left_of_plus_and_times(impl: Implementation) -> Result:
     """3 + x and 2 * x: Python calls x.__radd__(3) and x.__rmul__(2)."""
     x, y = impl.Value(4.0), impl.Value(4.0)
     total, product = 3 + x, 2 * y
@@ -76,7 +77,7 @@ def test_a_number_on_the_left_of_plus_and_times(impl):
 
 
 @graded()
-def test_a_number_minus_a_value_is_not_the_value_minus_the_number(impl):
+def test_a_number_minus_a_value_is_not_the_value_minus_the_number(impl: Implementation) -> Result:
     """1 - x = -(x - 1): the value is 1 - x and d(1 - x)/dx = -1."""
     x = impl.Value(4.0)
     out = 1 - x
@@ -85,7 +86,7 @@ def test_a_number_minus_a_value_is_not_the_value_minus_the_number(impl):
 
 
 @graded()
-def test_a_number_divided_by_a_value(impl):
+def test_a_number_divided_by_a_value(impl: Implementation) -> Result:
     """1 / x; d(1/x)/dx = -1/x**2."""
     x = impl.Value(4.0)
     out = 1 / x
@@ -94,7 +95,7 @@ def test_a_number_divided_by_a_value(impl):
 
 
 @graded()
-def test_exp_and_log(impl):
+def test_exp_and_log(impl: Implementation) -> Result:
     """d(e**x)/dx = e**x; d(ln y)/dy = 1/y."""
     x, y = impl.Value(0.7), impl.Value(2.5)
     e, ln = x.exp(), y.log()
@@ -104,7 +105,7 @@ def test_exp_and_log(impl):
 
 
 @graded()
-def test_tanh(impl):
+def test_tanh(impl: Implementation) -> Result:
     """d(tanh x)/dx = 1 - tanh(x)**2."""
     x = impl.Value(0.5)
     out = x.tanh()
@@ -113,7 +114,7 @@ def test_tanh(impl):
 
 
 @graded()
-def test_tanh_of_plus_and_minus_1000_does_not_overflow(impl):
+def test_tanh_of_plus_and_minus_1000_does_not_overflow(impl: Implementation) -> Result:
     """tanh(1000) = 1 and tanh(-1000) = -1, with derivative 0: e**2000 must never be computed."""
     hi, lo = impl.Value(1000.0), impl.Value(-1000.0)
     t_hi, t_lo = hi.tanh(), lo.tanh()
@@ -123,7 +124,7 @@ def test_tanh_of_plus_and_minus_1000_does_not_overflow(impl):
 
 
 @graded()
-def test_relu_on_both_sides_and_exactly_at_zero(impl):
+def test_relu_on_both_sides_and_exactly_at_zero(impl: Implementation) -> Result:
     """relu(x) = max(0, x); its derivative is 1 for x > 0 and 0 otherwise, 0 at x = 0 too."""
     xs = [impl.Value(1.5), impl.Value(-1.5), impl.Value(0.0)]
     outs = [x.relu() for x in xs]
@@ -133,7 +134,7 @@ def test_relu_on_both_sides_and_exactly_at_zero(impl):
 
 
 @graded()
-def test_sigmoid_including_far_from_zero(impl):
+def test_sigmoid_including_far_from_zero(impl: Implementation) -> Result:
     """sigmoid(x) = 1/(1 + e**-x); its derivative is s(1 - s); at -1000 no e**1000 overflow."""
     xs = [impl.Value(0.3), impl.Value(-2.0), impl.Value(-1000.0), impl.Value(1000.0)]
     outs = [x.sigmoid() for x in xs]
@@ -143,7 +144,7 @@ def test_sigmoid_including_far_from_zero(impl):
 
 
 @graded()
-def test_a_value_used_twice_gets_both_shares(impl):
+def test_a_value_used_twice_gets_both_shares(impl: Implementation) -> Result:
     """out = a * a: each use adds a * out.grad, so d(out)/da = 2a. Assigning instead of adding loses one."""
     a = impl.Value(3.0)
     out = a * a
@@ -152,7 +153,7 @@ def test_a_value_used_twice_gets_both_shares(impl):
 
 
 @graded()
-def test_a_value_that_is_not_a_number_is_a_type_error(impl):
+def test_a_value_that_is_not_a_number_is_a_type_error(impl: Implementation) -> Result:
     """Value + str and str * Value raise TypeError (through NotImplemented), not a wrong number."""
     v = impl.Value(1.0)
     return {"Value + '2'": raised(lambda: v + "2"), "'2' * Value": raised(lambda: "2" * v),
@@ -160,21 +161,21 @@ def test_a_value_that_is_not_a_number_is_a_type_error(impl):
 
 
 @graded()
-def test_a_value_as_exponent_is_a_type_error(impl):
+def test_a_value_as_exponent_is_a_type_error(impl: Implementation) -> Result:
     """Exponents are constants: int or float. Value ** Value raises TypeError."""
     v = impl.Value(2.0)
     return {"Value ** Value": raised(lambda: v ** impl.Value(2.0))}
 
 
 @graded()
-def test_log_of_zero_or_a_negative_number_is_a_value_error(impl):
+def test_log_of_zero_or_a_negative_number_is_a_value_error(impl: Implementation) -> Result:
     """ln x exists only for x > 0."""
     return {"log(0)": raised(lambda: impl.Value(0.0).log()),
             "log(-1)": raised(lambda: impl.Value(-1.0).log())}
 
 
 @graded()
-def test_division_by_zero_is_a_zero_division_error(impl):
+def test_division_by_zero_is_a_zero_division_error(impl: Implementation) -> Result:
     """a / 0, a / Value(0) and 1 / Value(0) raise ZeroDivisionError."""
     a = impl.Value(1.0)
     return {"a / 0": raised(lambda: a / 0), "a / Value(0)": raised(lambda: a / impl.Value(0.0)),
@@ -182,7 +183,7 @@ def test_division_by_zero_is_a_zero_division_error(impl):
 
 
 @graded(seeds=(1, 2, 3, 4, 5))
-def test_random_expressions(impl, seed):
+def test_random_expressions(impl: Implementation, seed: int) -> Result:
     """A random graph of every operation, leaves reused: its value and every leaf's grad."""
     root, leaves = random_expression(impl, seed)
     apply_local_derivatives(root, 1.0)

@@ -1,0 +1,34 @@
+# Every target is a thin wrapper over one Python command; without make, run that command.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.installed
+EXERCISE := $(if $(EX),--exercise $(EX))
+
+.DEFAULT_GOAL := help
+.PHONY: help check check-solutions test typecheck clean
+
+help: ## Show the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+
+# A fresh clone needs no set-up step: the first target run builds the environment.
+$(READY): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+check: $(READY) ## Check your exercises against PyTorch (EX=name for one exercise).
+	@$(PY) -m kata.check $(EXERCISE)
+
+check-solutions: $(READY) ## The same check on the reference solutions.
+	@$(PY) -m kata.check --package solutions $(EXERCISE)
+
+test: $(READY) typecheck ## What CI runs: type check, then every suite.
+	$(PY) -m pytest
+
+typecheck: $(READY) ## mypy --strict on all code.
+	$(PY) -m mypy exercises solutions kata tests
+
+clean: ## Remove the environment and caches (your exercises stay).
+	rm -rf $(VENV) .mypy_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
