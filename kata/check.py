@@ -47,7 +47,7 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
         lines += ["", "Every case agrees with PyTorch. Well done!"]
         return "\n".join(lines)
     e = failing.exercise
-    lines += ["", f"Next: exercise {e.number}, {e.title}: {package}/{e.name}.py"]
+    lines += ["", f"Next: exercise {e.number} ({e.name}), in {package}/{e.name}.py: {e.title}"]
     verdict = failing.first_failure
     if verdict is not None:
         lines += ["", explain(verdict, package)]
