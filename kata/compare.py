@@ -38,7 +38,10 @@ def validate(raw: object) -> Result:
 def _number(name: str, value: object) -> float:
     if type(value) not in (int, float):
         raise BadResult(f"{name} is a {type(value).__name__}, not a float")
-    number = float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise BadResult(f"{name} is an int too large for a float") from None
     if not math.isfinite(number):
         raise BadResult(f"{name} is {number}, not a finite number")
     return number

@@ -39,6 +39,8 @@ class Outcome:
         if not isinstance(data, dict):
             raise ValueError("an outcome must be a JSON object")
         problem = data.get("problem")
+        if problem is not None and not isinstance(problem, dict):
+            raise ValueError("an outcome's problem must be a JSON object")
         return Outcome(
             result=data.get("result"),
             problem=None if problem is None else Problem(

@@ -1,0 +1,128 @@
+"""kata.check: the report a learner reads after `make check`."""
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from kata.cases import Case, Instance, Result, cases_of
+from kata.check import explain
+from kata.compare import Row, Verdict
+from kata.curriculum import EXERCISES
+from kata.outcome import Problem
+from kata.runner import ROOT
+
+RUNS = {
+    "solutions value": ["--package", "solutions", "--exercise", "value"],
+    "untouched exercises": [],
+    "no such exercise": ["--exercise", "nosuch"],
+}
+
+Reports = dict[str, subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def reports() -> Reports:
+    """Each command line of RUNS run once, side by side, from the repository root."""
+    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "kata.check", *args], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+
+    with ThreadPoolExecutor(len(RUNS)) as pool:
+        futures = {name: pool.submit(run, args) for name, args in RUNS.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_the_solutions_pass_exercise_value_and_exit_0(reports: Reports) -> None:
+    """The reference solutions agree with PyTorch on every value case."""
+    report = reports["solutions value"]
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert "1 of 1 exercises pass" in report.stdout
+    assert "Every case agrees with PyTorch" in report.stdout
+    assert "✗" not in report.stdout
+
+
+def test_the_untouched_exercises_fail_with_exit_1_and_none_pass(reports: Reports) -> None:
+    """Stubs pass nothing: exit status 1 and 0 of the 6 exercises."""
+    report = reports["untouched exercises"]
+    assert report.returncode == 1, report.stdout + report.stderr
+    assert f"0 of {len(EXERCISES)} exercises pass" in report.stdout
+    assert "0 of 6 exercises" in report.stdout
+    assert "0.0 of 100 points" in report.stdout
+
+
+def test_the_untouched_exercises_name_exercise_1_next_and_block_the_rest(reports: Reports) -> None:
+    """Exercise 1 is next, in exercises/value.py; each later exercise is blocked until it passes."""
+    lines = reports["untouched exercises"].stdout.splitlines()
+    first = EXERCISES[0]
+    (next_line,) = [line for line in lines if line.startswith("Next:")]
+    assert "exercise 1" in next_line and "exercises/value.py" in next_line
+    for exercise in EXERCISES[1:]:
+        (line,) = [line for line in lines if f" {exercise.number} {exercise.name} " in line]
+        assert "blocked: finish value first" in line
+    (value_line,) = [line for line in lines if f" 1 {first.name} " in line]
+    assert "blocked" not in value_line and "0 of" in value_line
+
+
+def test_the_untouched_exercises_explain_the_first_failing_case_at_the_learners_line(
+        reports: Reports) -> None:
+    """The first value case is shown with its code, what the stub raised, and where in exercises/."""
+    first_case = cases_of("value")[0]
+    out = reports["untouched exercises"].stdout
+    assert f"✗ value: {first_case.title}" in out
+    assert first_case.source.splitlines()[0] in out
+    assert "Your code raised: NotImplementedError" in out
+    assert "at exercises/value.py, line " in out
+
+
+def test_an_unknown_exercise_exits_2_and_lists_the_exercises(reports: Reports) -> None:
+    """A typo in EX= is refused with the list of exercise names, before anything runs."""
+    report = reports["no such exercise"]
+    assert report.returncode == 2
+    assert "nosuch" in report.stderr
+    for exercise in EXERCISES:
+        assert exercise.name in report.stderr
+    assert report.stdout == ""
+
+
+def _scenario(impl: Any) -> Result:
+    """out = a + b; d(out)/da = 1."""
+    a, b = impl.Value(2.0), impl.Value(-3.0)
+    return {"out": (a + b).data}
+
+
+CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, "close")
+
+
+def test_explain_shows_the_math_the_code_and_a_table_of_yours_against_pytorch() -> None:
+    """Wrong numbers appear in a table, each row marked, with the learner's and PyTorch's numbers."""
+    verdict = Verdict(Instance(CASE, None), False, rows=[
+        Row("out", "-1", "-1", True),
+        Row("a.grad", "0", "2", False),
+    ], printed="debug line\n")
+    text = explain(verdict, "exercises")
+    lines = text.splitlines()
+    assert lines[0] == "✗ value: a small sum"
+    assert "  out = a + b; d(out)/da = 1." in lines
+    assert "      a, b = impl.Value(2.0), impl.Value(-3.0)" in lines
+    assert "yours" in text and "PyTorch" in text
+    (header,) = [line for line in lines if "yours" in line]
+    assert header.index("yours") < header.index("PyTorch")
+    (good,) = [line for line in lines if "out " in line and line.lstrip().startswith("✓")]
+    (bad,) = [line for line in lines if "a.grad" in line]
+    assert bad.lstrip().startswith("✗")
+    assert bad.split()[-2:] == ["0", "2"]
+    assert good.split()[-2:] == ["-1", "-1"]
+    assert "    | debug line" in lines
+
+
+def test_explain_shows_a_problem_and_where_instead_of_a_table() -> None:
+    """A case that raised is described by its problem and the learner's line, with the seed."""
+    problem = Problem("bad result", "a.grad is a Value, not a float", "exercises/value.py, line 9")
+    text = explain(Verdict(Instance(CASE, 7), False, problem), "exercises")
+    assert text.splitlines()[0] == "✗ value: a small sum (seed 7)"
+    assert "Your code returned something that is not a number: a.grad is a Value, not a float" in text
+    assert "at exercises/value.py, line 9" in text
+    assert "PyTorch" not in text
