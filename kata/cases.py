@@ -12,6 +12,7 @@ import importlib
 import inspect
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 # What a scenario returns: named numbers, lists of numbers, or strings (error names).
@@ -34,6 +35,11 @@ class Case:
     @property
     def title(self) -> str:
         return self.name.removeprefix("test_").replace("_", " ")
+
+    @property
+    def hidden(self) -> bool:
+        """Cases in tests/hidden/ are graded but left out of the student copy."""
+        return self.scenario.__module__.startswith("tests.hidden.")
 
     @property
     def math(self) -> str:
@@ -114,6 +120,9 @@ def graded(
 
 
 def cases_of(exercise: str) -> list[Case]:
-    """The graded cases of one exercise, in the order its suite declares them."""
-    importlib.import_module(f"tests.test_{exercise}")
+    """The graded cases of one exercise, in the order its suite declares them; hidden ones last."""
+    tests = importlib.import_module(f"tests.test_{exercise}").__name__.rpartition(".")[0]
+    hidden = Path(importlib.import_module(tests).__file__ or "").parent / "hidden" / f"test_{exercise}.py"
+    if hidden.exists():
+        importlib.import_module(f"{tests}.hidden.test_{exercise}")
     return list(_REGISTRY.get(exercise, {}).values())

@@ -9,7 +9,7 @@ import textwrap
 from .compare import Verdict
 from .curriculum import EXERCISES, exercise_named
 from .runner import run_isolated
-from .scoring import ExerciseScore, score
+from .scoring import ExerciseScore, plan, score
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as error:
         print(error.args[0], file=sys.stderr)
         return 2
-    scores = score(exercises, lambda instances: run_isolated(args.package, instances),
+    scores = score(plan(exercises), lambda instances: run_isolated(args.package, instances),
                    stop_at_first_failure=True)
     print(render(scores, args.package, narrowed=bool(args.exercise)))
     return 0 if all(s.passed for s in scores) else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -11,6 +12,7 @@ from .curriculum import Exercise
 from .outcome import Outcome, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
+Plan = list[tuple[Exercise, list[Instance]]]
 
 
 @dataclass
@@ -21,10 +23,7 @@ class ExerciseScore:
 
     @property
     def points(self) -> float:
-        if not self.verdicts:
-            return 0.0
-        share = self.exercise.points / len(self.verdicts)
-        return share * sum(v.passed for v in self.verdicts)
+        return sum(points_of(self.exercise, v, len(self.verdicts)) for v in self.verdicts)
 
     @property
     def passed_count(self) -> int:
@@ -39,23 +38,43 @@ class ExerciseScore:
         return next((v for v in self.verdicts if not v.passed), None)
 
 
-def instances_of(exercise: Exercise) -> list[Instance]:
-    return [instance for case in cases_of(exercise.name) for instance in case.instances()]
+def points_of(exercise: Exercise, verdict: Verdict, cases: int) -> float:
+    """An exercise's points are shared equally by its graded instances."""
+    return exercise.points / cases if verdict.passed else 0.0
 
 
-def score(exercises: list[Exercise], run_candidate: RunCandidate, *,
-          stop_at_first_failure: bool) -> list[ExerciseScore]:
-    """Run and judge every case of each exercise; after a failing one, later ones are blocked."""
+def instances_of(exercise: Exercise, rng: Optional[random.Random] = None) -> list[Instance]:
+    """The exercise's graded instances; with rng, random cases draw fresh seeds (as many as declared)."""
+    instances = []
+    for case in cases_of(exercise.name):
+        if rng is None or not case.seeds:
+            instances += case.instances()
+        else:
+            instances += [Instance(case, rng.randrange(2**31)) for _ in case.seeds]
+    return instances
+
+
+def plan(exercises: list[Exercise], rng: Optional[random.Random] = None) -> Plan:
+    return [(exercise, instances_of(exercise, rng)) for exercise in exercises]
+
+
+def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: bool) -> list[ExerciseScore]:
+    """Run and judge every instance of the plan.
+
+    Stopping at the first failure runs one exercise at a time and marks the
+    later ones blocked; otherwise every instance runs in one batch.
+    """
+    if not stop_at_first_failure:
+        outcomes = run_candidate([i for _, instances in plan for i in instances])
+        return [_judged(exercise, instances, outcomes) for exercise, instances in plan]
     scores: list[ExerciseScore] = []
-    blocker: Optional[Exercise] = None
-    for exercise in exercises:
-        if blocker is not None:
-            scores.append(ExerciseScore(exercise, blocked_by=blocker))
+    for exercise, instances in plan:
+        if scores and not scores[-1].passed:
+            scores.append(ExerciseScore(exercise, blocked_by=scores[-1].blocked_by or scores[-1].exercise))
             continue
-        instances = instances_of(exercise)
-        outcomes = run_candidate(instances)
-        verdicts = [judge(i, outcomes[i.key], oracle_outcome(i)) for i in instances]
-        scores.append(ExerciseScore(exercise, verdicts))
-        if stop_at_first_failure and not scores[-1].passed:
-            blocker = exercise
+        scores.append(_judged(exercise, instances, run_candidate(instances)))
     return scores
+
+
+def _judged(exercise: Exercise, instances: list[Instance], outcomes: dict[str, Outcome]) -> ExerciseScore:
+    return ExerciseScore(exercise, [judge(i, outcomes[i.key], oracle_outcome(i)) for i in instances])

@@ -1,0 +1,276 @@
+"""Grade a class: python grader.py SUBMISSION... [--csv FILE] [--json FILE] [--gradescope DIR] [-j N]
+
+A submission is a learner's repository or a copy of its exercises/ folder, as
+a directory or a .zip. Only the expected exercise files are taken from it.
+They run in a sandboxed child process that sends back plain numbers; this
+process, which never imports submission code, compares them with PyTorch's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kata.cases import Case, Instance
+from kata.compare import Verdict
+from kata.curriculum import EXERCISES
+from kata.outcome import Outcome, Problem, oracle_outcome
+from kata.runner import run_isolated
+from kata.sandbox import Sandbox, choose, lay_out
+from kata.scoring import ExerciseScore, Plan, plan, points_of, score
+
+EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
+FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
+QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
+
+
+@dataclass
+class Submission:
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)  # expected file name -> content
+    ignored: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # expected names that could not be taken, and why
+
+
+def read_submission(path: Path) -> Submission:
+    """Take only the expected exercise files: from exercises/ if there is one, else the top level."""
+    submission = Submission(path.name)
+    if path.is_file() and zipfile.is_zipfile(path):
+        _read_zip(path, submission)
+    elif path.is_dir():
+        _read_directory(path, submission)
+    else:
+        submission.refused.append(f"{path} is neither a directory nor a .zip file")
+    return submission
+
+
+def _read_directory(path: Path, submission: Submission) -> None:
+    folder = path / "exercises" if (path / "exercises").is_dir() else path
+    for entry in sorted(folder.iterdir()):
+        if entry.name not in EXPECTED:
+            if entry.name not in QUIET:
+                submission.ignored.append(entry.name)
+        elif entry.is_symlink() or not entry.is_file():
+            submission.refused.append(f"{entry.name} is not a regular file")
+        elif entry.stat().st_size > FILE_LIMIT:
+            submission.refused.append(f"{entry.name} is larger than {FILE_LIMIT} bytes")
+        else:
+            submission.files[entry.name] = entry.read_bytes()
+
+
+def _read_zip(path: Path, submission: Submission) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        # Prefer files in an exercises/ folder anywhere; else files at the top, or in one top folder.
+        def rank(member: zipfile.ZipInfo) -> int:
+            parts = PurePosixPath(member.filename).parts
+            return 0 if parts[-2:-1] == ("exercises",) else (1 if len(parts) <= 2 else 9)
+        for member in sorted(members, key=rank):
+            name = PurePosixPath(member.filename).name
+            if name not in EXPECTED or rank(member) == 9 or name in submission.files:
+                if name not in QUIET and not member.filename.startswith("__MACOSX"):
+                    submission.ignored.append(member.filename)
+            elif member.file_size > FILE_LIMIT:
+                submission.refused.append(f"{member.filename} is larger than {FILE_LIMIT} bytes")
+            else:
+                submission.files[name] = archive.read(member)
+
+
+@dataclass
+class Report:
+    submission: Submission
+    scores: list[ExerciseScore]
+    seconds: float
+
+    @property
+    def points(self) -> float:
+        return sum(s.points for s in self.scores)
+
+    @property
+    def status(self) -> str:
+        """"graded", or what stopped some cases from running honestly."""
+        kinds: dict[str, int] = {}
+        for s in self.scores:
+            for v in s.verdicts:
+                if v.problem and v.problem.kind in ("timed out", "crashed", "missing"):
+                    kinds[v.problem.kind] = kinds.get(v.problem.kind, 0) + 1
+        if not kinds:
+            return "graded"
+        return "graded; " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+
+
+def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox) -> Report:
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="kata-grade-") as work:
+        lay_out(Path(work), submission.files)
+        command = sandbox.command(Path(work))
+
+        def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
+            runnable = [i for i in instances if f"{i.case.exercise}.py" in submission.files]
+            outcomes = run_isolated("exercises", runnable, command=command) if runnable else {}
+            for instance in instances:
+                outcomes.setdefault(instance.key, Outcome(problem=Problem(
+                    "missing", f"the submission has no {instance.case.exercise}.py")))
+            return outcomes
+
+        scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+    return Report(submission, scores, time.monotonic() - start)
+
+
+def reason(verdict: Verdict) -> str:
+    if verdict.passed:
+        return ""
+    if verdict.problem:
+        return f"{verdict.problem.kind}: {verdict.problem.message}"
+    wrong = [row.name for row in verdict.rows if not row.ok]
+    return "differs from PyTorch: " + ", ".join(wrong)
+
+
+def exercise_status(s: ExerciseScore) -> str:
+    if s.passed:
+        return "passed"
+    first = s.first_failure
+    assert first is not None
+    return f"{s.passed_count} of {len(s.verdicts)} cases; first failure {first.instance.case.title}: {reason(first)}"
+
+
+def render(report: Report, sandbox: Sandbox) -> str:
+    sub = report.submission
+    lines = [f"{sub.name}: {report.points:.1f} / 100 ({report.status}; {report.seconds:.1f} s)"]
+    for s in report.scores:
+        lines.append(f"  {s.exercise.name:<9} {s.points:5.1f} / {s.exercise.points:<3} {exercise_status(s)}")
+    if sub.ignored:
+        lines.append(f"  ignored (not exercise files): {', '.join(sub.ignored)}")
+    for refusal in sub.refused:
+        lines.append(f"  refused: {refusal}")
+    return "\n".join(lines)
+
+
+def case_rows(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for s in report.scores:
+        for v in s.verdicts:
+            rows.append({
+                "key": v.instance.key, "exercise": s.exercise.name, "case": v.instance.case.name,
+                "seed": v.instance.seed, "hidden": v.instance.case.hidden,
+                "points": points_of(s.exercise, v, len(s.verdicts)),
+                "max_points": s.exercise.points / len(s.verdicts),
+                "status": "passed" if v.passed else "failed", "reason": reason(v),
+            })
+    return rows
+
+
+def as_json(report: Report) -> dict[str, Any]:
+    return {
+        "submission": report.submission.name, "score": report.points, "max_score": 100,
+        "status": report.status, "seconds": report.seconds,
+        "ignored": report.submission.ignored, "refused": report.submission.refused,
+        "exercises": [{"name": s.exercise.name, "points": s.points, "max_points": s.exercise.points,
+                       "status": exercise_status(s)} for s in report.scores],
+        "cases": case_rows(report),
+    }
+
+
+def write_csv(reports: list[Report], path: Path) -> None:
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["submission", *(e.name for e in EXERCISES), "total", "status"])
+        for r in reports:
+            writer.writerow([r.submission.name, *(f"{s.points:.2f}" for s in r.scores),
+                             f"{r.points:.2f}", r.status])
+
+
+def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
+    """results.json in Gradescope's format: one test per graded instance."""
+    tests = []
+    for s in report.scores:
+        for number, (row, v) in enumerate(zip(case_rows(Report(report.submission, [s], 0)), s.verdicts), 1):
+            seed = "" if v.instance.seed is None else f" (seed {v.instance.seed})"
+            tests.append({
+                "name": f"{s.exercise.name}: {v.instance.case.title}{seed}",
+                "number": f"{s.exercise.number}.{number}",
+                "score": row["points"], "max_score": row["max_points"], "status": row["status"],
+                "output": row["reason"] or "agrees with PyTorch",
+                "visibility": "after_published" if row["hidden"] else "visible",
+            })
+    return {
+        "score": report.points, "execution_time": report.seconds,
+        "output": render(report, sandbox) + f"\nsandbox: {sandbox.description}",
+        "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def write_gradescope_failure(directory: Path, error: BaseException) -> None:
+    """A missing results.json gives the student nothing: always write one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "results.json").write_text(json.dumps({
+        "score": 0, "output": f"The autograder itself failed ({type(error).__name__}: {error}). "
+                              "Please tell your instructor.", "tests": []}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("submissions", nargs="+", type=Path, help="directories or .zip files")
+    parser.add_argument("--csv", type=Path, help="write the class gradebook here")
+    parser.add_argument("--json", type=Path, help="write every score, case by case, here")
+    parser.add_argument("--gradescope", type=Path, metavar="DIR",
+                        help="write DIR/results.json for the single submission given")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
+    parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "audit-hook"], default="auto")
+    parser.add_argument("--timeout", type=float, help="at most this many seconds for any one case")
+    parser.add_argument("--seed", type=int, help="seed for drawing the random cases (default: fresh)")
+    args = parser.parse_args(argv)
+    if args.gradescope and len(args.submissions) != 1:
+        parser.error("--gradescope grades exactly one submission")
+    try:
+        return _grade_class(args)
+    except Exception as error:
+        if args.gradescope:
+            write_gradescope_failure(args.gradescope, error)
+        raise
+
+
+def _grade_class(args: argparse.Namespace) -> int:
+    sandbox = choose(args.sandbox)
+    print(f"sandbox: {sandbox.description}", flush=True)
+    grading_plan = plan(list(EXERCISES), random.Random(args.seed))
+    if args.timeout:
+        grading_plan = [(e, [Instance(_capped(i, args.timeout), i.seed) for i in instances])
+                        for e, instances in grading_plan]
+    for _, instances in grading_plan:  # PyTorch's answers, once for the whole class
+        for instance in instances:
+            oracle_outcome(instance)
+    submissions = [read_submission(path) for path in args.submissions]
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        reports = list(pool.map(lambda s: grade(s, grading_plan, sandbox), submissions))
+    for report in reports:
+        print(render(report, sandbox))
+    if args.csv:
+        write_csv(reports, args.csv)
+    if args.json:
+        args.json.write_text(json.dumps({"sandbox": sandbox.description,
+                                         "submissions": [as_json(r) for r in reports]}, indent=1))
+    if args.gradescope:
+        args.gradescope.mkdir(parents=True, exist_ok=True)
+        (args.gradescope / "results.json").write_text(
+            json.dumps(gradescope_results(reports[0], sandbox), indent=1))
+    return 0
+
+
+def _capped(instance: Instance, seconds: float) -> Case:
+    return replace(instance.case, timeout=min(instance.case.timeout, seconds))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
