@@ -6,7 +6,7 @@ READY := $(VENV)/.installed
 EXERCISE := $(if $(EX),--exercise $(EX))
 
 .DEFAULT_GOAL := help
-.PHONY: help check check-solutions test typecheck clean
+.PHONY: help check check-solutions test typecheck release gradescope clean
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -27,8 +27,14 @@ test: $(READY) typecheck ## What CI runs: type check, then every suite.
 	$(PY) -m pytest
 
 typecheck: $(READY) ## mypy --strict on all code.
-	$(PY) -m mypy exercises solutions kata tests
+	$(PY) -m mypy $(wildcard exercises solutions kata tests grader.py)
+
+release: $(READY) ## Build the student copy in dist/student (no solutions, no hidden cases).
+	$(PY) -m kata.release student dist/student
+
+gradescope: $(READY) ## Build the Gradescope autograder, dist/gradescope.zip.
+	$(PY) -m kata.release gradescope dist/gradescope.zip
 
 clean: ## Remove the environment and caches (your exercises stay).
-	rm -rf $(VENV) .mypy_cache
+	rm -rf $(VENV) .mypy_cache dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,5 +1,6 @@
 """pytest wiring for the graded suites: which implementation is the candidate, and the seeds."""
 
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -7,9 +8,13 @@ import pytest
 from kata.implementation import Implementation
 
 
+# The student copy has no solutions/: there the suites grade the exercises.
+DEFAULT_IMPL = "solutions" if (Path(__file__).parent.parent / "solutions").is_dir() else "exercises"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--impl", default="solutions",
-                     help="the package graded against PyTorch: solutions (default) or exercises")
+    parser.addoption("--impl", default=DEFAULT_IMPL,
+                     help="the package graded against PyTorch: solutions or exercises")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,106 @@
+"""Packages for a class: the student copy (make release) and the Gradescope autograder (make gradescope).
+
+Both are built from the files git tracks, so nothing local (a virtual
+environment, a learner's scratch files) leaks into them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .runner import ROOT
+
+# Instructors' material: the reference, the hidden cases, the grader and its own tests.
+NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/")
+FOR_GRADESCOPE = ("grader.py", "requirements.txt", "kata/", "tests/__init__.py", "tests/test_",
+                  "tests/hidden/")
+
+STUDENT_WORKFLOW = """\
+name: check
+on: [push, pull_request]
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: make check
+"""
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Runs once, when Gradescope builds the autograder image.
+set -euo pipefail
+apt-get update
+apt-get install -y python3 python3-venv python3-pip bubblewrap
+cd /autograder/source
+python3 -m venv .venv
+.venv/bin/pip install -r requirements.txt
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Runs for every submission; grader.py writes /autograder/results/results.json even if it fails.
+cd /autograder/source
+.venv/bin/python grader.py /autograder/submission --gradescope /autograder/results
+"""
+
+
+def tracked_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
+
+
+def student_copy(destination: Path) -> list[str]:
+    """Write the student copy to destination (which must not exist); the files written."""
+    destination.mkdir(parents=True)
+    written = []
+    for name in tracked_files():
+        if not name.startswith(NOT_FOR_STUDENTS):
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((ROOT / name).read_bytes())
+            written.append(name)
+    workflow = destination / ".github" / "workflows" / "check.yml"
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    workflow.write_text(STUDENT_WORKFLOW)
+    return written + [".github/workflows/check.yml"]
+
+
+def gradescope_zip(destination: Path) -> list[str]:
+    """Write the autograder zip: setup.sh and run_autograder at its root, then what grader.py needs."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    names = [name for name in tracked_files() if name.startswith(FOR_GRADESCOPE)]
+    with zipfile.ZipFile(destination, "w", zipfile.ZIP_DEFLATED) as archive:
+        for script, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(script)
+            info.external_attr = 0o100755 << 16  # executable, as Gradescope runs them directly
+            archive.writestr(info, text)
+        for name in names:
+            archive.write(ROOT / name, name)
+    return ["setup.sh", "run_autograder", *names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("kind", choices=["student", "gradescope"])
+    parser.add_argument("destination", type=Path)
+    args = parser.parse_args(argv)
+    if args.kind == "student":
+        if args.destination.exists():
+            parser.error(f"{args.destination} exists already: remove it or name another")
+        files = student_copy(args.destination)
+    else:
+        files = gradescope_zip(args.destination)
+    print(f"{args.destination}: {len(files)} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
