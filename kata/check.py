@@ -8,6 +8,7 @@ import textwrap
 
 from .compare import Verdict
 from .curriculum import EXERCISES, exercise_named
+from .progress import load as load_progress
 from .runner import run_isolated
 from .scoring import ExerciseScore, plan, score
 
@@ -24,8 +25,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scores = score(plan(exercises), lambda instances: run_isolated(args.package, instances),
                    stop_at_first_failure=True)
+    if args.package == "exercises":
+        remember(scores)
     print(render(scores, args.package, narrowed=bool(args.exercise)))
     return 0 if all(s.passed for s in scores) else 1
+
+
+def remember(scores: list[ExerciseScore]) -> None:
+    """Record which exercises pass now, for make hint and make reveal."""
+    progress = load_progress()
+    for s in scores:
+        if s.passed:
+            progress.passed.add(s.exercise.name)
+        elif not s.blocked_by:
+            progress.passed.discard(s.exercise.name)
+    progress.save()
 
 
 def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
