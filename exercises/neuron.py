@@ -68,6 +68,11 @@ class Neuron(Module):
         Build the sum as Values (the inputs may be plain floats: Value
         arithmetic accepts them), starting from the bias; then apply tanh or
         relu, or return the sum unchanged for "linear".
+
+        Once that works, a faster way: w . x + b is a function whose local
+        derivatives you know (d/dw_i = x_i, d/dx_i = w_i, d/db = 1), so it can
+        be a single node, with the weights, the inputs and the bias as its
+        operands. One node instead of 2n + 1 makes training several times faster.
         """
         # TODO: check the input length, compute w . x + b, apply the activation.
         raise NotImplementedError("exercise 3 (neuron): write Neuron.__call__")

@@ -3,35 +3,35 @@
 A Value is one node of a computation graph. It holds a number (`data`), the
 gradient of the final result with respect to that number (`grad`, 0.0 until
 backward() fills it in), the operands it was computed from (`_prev`), the
-name of the operation that made it (`_op`), and a function `_backward` that
-knows how to pass its grad on to those operands.
+name of the operation that made it (`_op`), and, beside the operands, the
+local derivative of this node with respect to each of them (`_local_grads`).
 
 Every operation does two jobs. Going forward it computes the output number.
-Going backward it uses the local derivative: how much the output moves when
-one operand moves a little, with the other operands held still. For
-out = a * b the local derivatives are d(out)/da = b and d(out)/db = a. The
-chain rule says that the final result's gradient with respect to an operand
-is that local derivative times out.grad, so one step of backpropagation is
+It also records the local derivatives: how much the output moves when one
+operand moves a little, with the other operands held still. For out = a * b
+they are d(out)/da = b and d(out)/db = a, so `__mul__` records (b, a).
 
-    operand.grad += local derivative * out.grad
+Going backward, the chain rule says that the final result's gradient with
+respect to an operand is that local derivative times out.grad. So one step
+of backpropagation, `_backward`, is the same for every operation:
+
+    for each operand with its local derivative:
+        operand.grad += local derivative * out.grad
 
 It is `+=`, never `=`, because one Value may be used more than once: in
 a * a, or when x feeds two different neurons. Each use contributes its own
 share of the gradient, and the shares add up. With `=` the last use would
 overwrite the others.
 
-The pattern for each operation: check the operand, build the output Value
-with its operands and an op name, then define a nested function `_backward`
-(taking no arguments and returning None) that adds each operand's share,
-store it on the output as `out._backward`, and return the output. The nested
-function sees `self`, the other operand and `out` through its closure, so it
-reads out.grad at the time it is called, after backward() has filled it in.
+The pattern for each operation: check the operand, then return
+`_result(forward value, operands, op name, local derivatives)`. The helper
+`_result` is written for you below.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, Union
+from typing import Union
 
 from .backward import backward
 
@@ -39,14 +39,13 @@ Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 
-def _no_local_derivative() -> None:
-    """A leaf has no operands, so there is nothing to pass its grad on to."""
-
-
 class Value:
     """A scalar node in a computation graph."""
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+    # Slots keep each node small. A node refers only to its operands, never to
+    # itself, so a graph is freed as soon as it is unused: no reference cycles.
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads")
+    _local_grads: tuple[float, ...]  # set in __init__, filled in by _result
 
     def __init__(
         self,
@@ -58,12 +57,11 @@ class Value:
         """Store the node's fields.
 
         Set `data` to the number as a float, `grad` to 0.0, `label` as given,
-        `_prev` to the operands as a tuple, `_op` as given, and `_backward` to
-        `_no_local_derivative` (a new node is a leaf until an operation gives
-        it something better). Annotate `_backward` as `Callable[[], None]` so
-        that the operations may later store their own nested functions there.
+        `_prev` to the operands as a tuple, `_op` as given, and `_local_grads`
+        to the empty tuple (a new node is a leaf until `_result` records its
+        local derivatives). Annotate it as `tuple[float, ...]`.
         """
-        # TODO: set data, grad, label, _prev, _op and _backward.
+        # TODO: set data, grad, label, _prev, _op and _local_grads.
         raise NotImplementedError("exercise 1 (value): write Value.__init__")
 
     def __repr__(self) -> str:
@@ -74,6 +72,17 @@ class Value:
         # TODO: return "Value(data=..., grad=...)".
         raise NotImplementedError("exercise 1 (value): write Value.__repr__")
 
+    def _backward(self) -> None:
+        """One step of the chain rule: pass this node's grad on to its operands.
+
+        For each operand, paired with its local derivative from
+        `_local_grads`, add local derivative * self.grad to operand.grad.
+        Add, never assign: an operand used twice must get both shares.
+        A leaf has no operands, so for it this does nothing.
+        """
+        # TODO: for operand, local in zip(...): operand.grad += ...
+        raise NotImplementedError("exercise 1 (value): write Value._backward")
+
     # Binary operations: forward value, then each operand's local derivative.
 
     def __add__(self, other: Operand) -> Value:
@@ -83,9 +92,10 @@ class Value:
 
         If other is not a Value, int or float, return NotImplemented (do not
         raise): Python then tries the other operand and finally raises
-        TypeError itself. Wrap a plain number with `_as_value` before use.
+        TypeError itself. Wrap a plain number with `_as_value` before use,
+        then return `_result(...)` with the two local derivatives.
         """
-        # TODO: build the output, then a nested _backward adding 1 * out.grad to each operand.
+        # TODO: return _result(...) with the sum and its two local derivatives.
         raise NotImplementedError("exercise 1 (value): write Value.__add__")
 
     def __mul__(self, other: Operand) -> Value:
@@ -96,7 +106,7 @@ class Value:
         Each operand's share uses the other operand's data. A non-number
         operand returns NotImplemented, as in `__add__`.
         """
-        # TODO: build the output, then a nested _backward with the two shares above.
+        # TODO: return _result with the product and its two local derivatives.
         raise NotImplementedError("exercise 1 (value): write Value.__mul__")
 
     def __truediv__(self, other: Operand) -> Value:
@@ -110,7 +120,7 @@ class Value:
         built, with a message that names the operation, for example
         "Value division by zero: 1.0 / 0.0".
         """
-        # TODO: check for a zero divisor, build the output, then a nested _backward.
+        # TODO: check for a zero divisor, then return _result with 1/b and -a/b**2.
         raise NotImplementedError("exercise 1 (value): write Value.__truediv__")
 
     def __pow__(self, exponent: Number) -> Value:
@@ -125,7 +135,7 @@ class Value:
         supported. A negative base with a non-integer exponent has no real
         result, so raise ValueError for it.
         """
-        # TODO: check the exponent and the base, build the output, then a nested _backward.
+        # TODO: check the exponent and the base, then return _result.
         raise NotImplementedError("exercise 1 (value): write Value.__pow__")
 
     # The rest of the arithmetic is built from the operations above.
@@ -134,8 +144,8 @@ class Value:
         """Return -self.
 
         Forward: -x.  Local derivative: -1. Multiplying by -1 reuses
-        `__mul__`, which already knows its derivatives, so no new _backward
-        is needed.
+        `__mul__`, which already records its derivatives, so nothing new is
+        needed.
         """
         # TODO: express -self with an operation you already have.
         raise NotImplementedError("exercise 1 (value): write Value.__neg__")
@@ -197,7 +207,7 @@ class Value:
         which is the output's own data, so there is no need to compute it
         twice.
         """
-        # TODO: build the output, then a nested _backward.
+        # TODO: return _result with the forward value and its local derivative.
         raise NotImplementedError("exercise 1 (value): write Value.exp")
 
     def log(self) -> Value:
@@ -207,7 +217,7 @@ class Value:
         The logarithm is only defined for x > 0: zero or a negative number
         raises ValueError.
         """
-        # TODO: check the domain, build the output, then a nested _backward.
+        # TODO: check the domain, then return _result.
         raise NotImplementedError("exercise 1 (value): write Value.log")
 
     def tanh(self) -> Value:
@@ -219,7 +229,7 @@ class Value:
         Use math.tanh. Building it from exponentials, (e**2x - 1)/(e**2x + 1),
         overflows: tanh must return 1.0 at x = 1000, not raise.
         """
-        # TODO: build the output with math.tanh, then a nested _backward.
+        # TODO: compute t = math.tanh(x), then return _result with 1 - t*t.
         raise NotImplementedError("exercise 1 (value): write Value.tanh")
 
     def relu(self) -> Value:
@@ -229,7 +239,7 @@ class Value:
         else 0. At exactly x = 0 the derivative is taken to be 0, as PyTorch
         does.
         """
-        # TODO: build the output, then a nested _backward.
+        # TODO: return _result with the forward value and its local derivative.
         raise NotImplementedError("exercise 1 (value): write Value.relu")
 
     def sigmoid(self) -> Value:
@@ -242,7 +252,7 @@ class Value:
         e**x / (1 + e**x) instead, so math.exp only ever sees a number that
         is zero or below.
         """
-        # TODO: compute s without overflow, build the output, then a nested _backward.
+        # TODO: compute s without overflow, then return _result with s * (1 - s).
         raise NotImplementedError("exercise 1 (value): write Value.sigmoid")
 
     def backward(self) -> None:
@@ -253,6 +263,14 @@ class Value:
         """
         # TODO: hand this Value to backward() from backward.py.
         raise NotImplementedError("exercise 1 (value): write Value.backward")
+
+
+def _result(data: float, operands: tuple[Value, ...], op: str,
+            local_grads: tuple[float, ...]) -> Value:
+    """A new node: its value, its operands, and d(node)/d(operand) for each operand."""
+    out = Value(data, operands, op)
+    out._local_grads = local_grads
+    return out
 
 
 def _as_value(x: Operand) -> Value:

@@ -37,7 +37,13 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Union[Value, float]]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"this neuron takes {len(self.w)} inputs, not {len(x)}")
-        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        inputs = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
+        # w . x + b as one node rather than 2n + 1 additions and products: its local
+        # derivatives are simply d/dw_i = x_i, d/dx_i = w_i, d/db = 1, and training
+        # builds several times fewer nodes.
+        z = Value(sum(wi.data * xi.data for wi, xi in zip(self.w, inputs)) + self.b.data,
+                  (*self.w, *inputs, self.b), "w·x+b")
+        z._local_grads = (*(xi.data for xi in inputs), *(wi.data for wi in self.w), 1.0)
         if self.activation == "tanh":
             return z.tanh()
         if self.activation == "relu":

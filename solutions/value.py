@@ -1,14 +1,15 @@
 """Exercise 1: a scalar that remembers how it was made.
 
-Each operation returns a new Value whose `_prev` holds its operands and whose
-`_backward` adds, to each operand's grad, the local derivative times the
-output's grad (the chain rule, one step).
+Each operation returns a new Value that keeps its operands in `_prev` and,
+beside them in `_local_grads`, the local derivative of the result with
+respect to each operand. `_backward` applies one step of the chain rule:
+every operand's grad grows by its local derivative times the result's grad.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, Union
+from typing import Union
 
 from .backward import backward
 
@@ -16,14 +17,12 @@ Number = Union[int, float]
 Operand = Union["Value", int, float]
 
 
-def _no_local_derivative() -> None:
-    """A leaf has no operands, so there is nothing to pass its grad on to."""
-
-
 class Value:
     """A scalar node in a computation graph."""
 
-    __slots__ = ("data", "grad", "label", "_prev", "_op", "_backward")
+    # Slots keep each node small. A node refers only to its operands, never to
+    # itself, so a graph is freed as soon as it is unused: no reference cycles.
+    __slots__ = ("data", "grad", "label", "_prev", "_op", "_local_grads")
 
     def __init__(
         self,
@@ -37,38 +36,31 @@ class Value:
         self.label = label
         self._prev = tuple(_children)
         self._op = _op
-        self._backward: Callable[[], None] = _no_local_derivative
+        self._local_grads: tuple[float, ...] = ()  # d(self)/d(operand), one per operand
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
-    # Binary operations: forward value, then each operand's local derivative.
+    def _backward(self) -> None:
+        """The chain rule, one step: += because an operand may be used more than once."""
+        for operand, local_grad in zip(self._prev, self._local_grads):
+            operand.grad += local_grad * self.grad
+
+    # Each operation: the forward value, then the local derivative for each operand.
 
     def __add__(self, other: Operand) -> Value:
         if not isinstance(other, (Value, int, float)):
             return NotImplemented
         other = _as_value(other)
-        out = Value(self.data + other.data, (self, other), "+")
-
-        def _backward() -> None:  # d(a+b)/da = 1, d(a+b)/db = 1
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._backward = _backward
-        return out
+        return _result(self.data + other.data, (self, other), "+",
+                       (1.0, 1.0))  # d(a+b)/da = 1, d(a+b)/db = 1
 
     def __mul__(self, other: Operand) -> Value:
         if not isinstance(other, (Value, int, float)):
             return NotImplemented
         other = _as_value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward() -> None:  # d(a*b)/da = b, d(a*b)/db = a
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-
-        out._backward = _backward
-        return out
+        return _result(self.data * other.data, (self, other), "*",
+                       (other.data, self.data))  # d(a*b)/da = b, d(a*b)/db = a
 
     def __truediv__(self, other: Operand) -> Value:
         if not isinstance(other, (Value, int, float)):
@@ -76,14 +68,8 @@ class Value:
         other = _as_value(other)
         if other.data == 0.0:
             raise ZeroDivisionError(f"Value division by zero: {self.data!r} / 0.0")
-        out = Value(self.data / other.data, (self, other), "/")
-
-        def _backward() -> None:  # d(a/b)/da = 1/b, d(a/b)/db = -a/b**2
-            self.grad += out.grad / other.data
-            other.grad += -self.data / other.data**2 * out.grad
-
-        out._backward = _backward
-        return out
+        return _result(self.data / other.data, (self, other), "/",
+                       (1.0 / other.data, -self.data / other.data**2))  # 1/b, -a/b**2
 
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
@@ -95,13 +81,8 @@ class Value:
             raise ValueError(
                 f"Value ** {exponent!r} of a negative number {self.data!r} is not real"
             )
-        out = Value(self.data**exponent, (self,), f"**{exponent}")
-
-        def _backward() -> None:  # d(x**k)/dx = k * x**(k-1)
-            self.grad += exponent * self.data ** (exponent - 1) * out.grad
-
-        out._backward = _backward
-        return out
+        return _result(self.data**exponent, (self,), f"**{exponent}",
+                       (exponent * self.data ** (exponent - 1),))  # d(x**k)/dx = k x**(k-1)
 
     # The rest of the arithmetic is built from the operations above.
 
@@ -132,43 +113,22 @@ class Value:
     # Functions of one operand.
 
     def exp(self) -> Value:
-        out = Value(math.exp(self.data), (self,), "exp")
-
-        def _backward() -> None:  # d(e**x)/dx = e**x
-            self.grad += out.data * out.grad
-
-        out._backward = _backward
-        return out
+        e = math.exp(self.data)
+        return _result(e, (self,), "exp", (e,))  # d(e**x)/dx = e**x
 
     def log(self) -> Value:
         if self.data <= 0:
             raise ValueError(f"log of a non-positive number: {self.data!r}")
-        out = Value(math.log(self.data), (self,), "log")
-
-        def _backward() -> None:  # d(ln x)/dx = 1/x
-            self.grad += out.grad / self.data
-
-        out._backward = _backward
-        return out
+        return _result(math.log(self.data), (self,), "log", (1.0 / self.data,))  # 1/x
 
     def tanh(self) -> Value:
         # math.tanh, not (e**2x - 1)/(e**2x + 1), which overflows near x = 1000.
-        out = Value(math.tanh(self.data), (self,), "tanh")
-
-        def _backward() -> None:  # d(tanh x)/dx = 1 - tanh(x)**2
-            self.grad += (1.0 - out.data**2) * out.grad
-
-        out._backward = _backward
-        return out
+        t = math.tanh(self.data)
+        return _result(t, (self,), "tanh", (1.0 - t * t,))  # 1 - tanh(x)**2
 
     def relu(self) -> Value:
-        out = Value(max(0.0, self.data), (self,), "relu")
-
-        def _backward() -> None:  # 1 where x > 0, else 0 (0 at x = 0, as PyTorch)
-            self.grad += (1.0 if self.data > 0 else 0.0) * out.grad
-
-        out._backward = _backward
-        return out
+        # The derivative at exactly 0 is taken as 0, as PyTorch does.
+        return _result(max(0.0, self.data), (self,), "relu", (1.0 if self.data > 0 else 0.0,))
 
     def sigmoid(self) -> Value:
         # Two forms so that math.exp only sees non-positive numbers: no overflow.
@@ -177,17 +137,19 @@ class Value:
         else:
             e = math.exp(self.data)
             s = e / (1.0 + e)
-        out = Value(s, (self,), "sigmoid")
-
-        def _backward() -> None:  # d(sigmoid x)/dx = s * (1 - s)
-            self.grad += s * (1.0 - s) * out.grad
-
-        out._backward = _backward
-        return out
+        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))  # s * (1 - s)
 
     def backward(self) -> None:
         """Fill in the grad of every node this Value depends on."""
         backward(self)
+
+
+def _result(data: float, operands: tuple[Value, ...], op: str,
+            local_grads: tuple[float, ...]) -> Value:
+    """A new node: its value, its operands, and d(node)/d(operand) for each operand."""
+    out = Value(data, operands, op)
+    out._local_grads = local_grads
+    return out
 
 
 def _as_value(x: Operand) -> Value:
