@@ -8,6 +8,7 @@ import textwrap
 
 from .compare import Verdict
 from .curriculum import EXERCISES, exercise_named
+from .oracle_cache import OracleCache
 from .progress import load as load_progress
 from .runner import run_isolated
 from .scoring import ExerciseScore, plan, score
@@ -23,8 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as error:
         print(error.args[0], file=sys.stderr)
         return 2
+    cache = OracleCache()
     scores = score(plan(exercises), lambda instances: run_isolated(args.package, instances),
-                   stop_at_first_failure=True)
+                   stop_at_first_failure=True, expected=cache.outcome)
+    cache.save()
     if args.package == "exercises":
         remember(scores)
     print(render(scores, args.package, narrowed=bool(args.exercise)))

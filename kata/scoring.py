@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -12,6 +13,7 @@ from .curriculum import Exercise
 from .outcome import Outcome, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
+Expected = Callable[[Instance], Outcome]
 Plan = list[tuple[Exercise, list[Instance]]]
 
 
@@ -58,23 +60,36 @@ def plan(exercises: list[Exercise], rng: Optional[random.Random] = None) -> Plan
     return [(exercise, instances_of(exercise, rng)) for exercise in exercises]
 
 
-def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: bool) -> list[ExerciseScore]:
-    """Run and judge every instance of the plan.
+def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: bool,
+          expected: Expected = oracle_outcome) -> list[ExerciseScore]:
+    """Run and judge every instance of the plan against the expected (PyTorch's) outcomes.
 
     Stopping at the first failure runs one exercise at a time and marks the
     later ones blocked; otherwise every instance runs in one batch.
     """
     if not stop_at_first_failure:
-        outcomes = run_candidate([i for _, instances in plan for i in instances])
-        return [_judged(exercise, instances, outcomes) for exercise, instances in plan]
+        outcomes = _run_beside(run_candidate, [i for _, instances in plan for i in instances], expected)
+        return [_judged(exercise, instances, outcomes, expected) for exercise, instances in plan]
     scores: list[ExerciseScore] = []
     for exercise, instances in plan:
         if scores and not scores[-1].passed:
             scores.append(ExerciseScore(exercise, blocked_by=scores[-1].blocked_by or scores[-1].exercise))
             continue
-        scores.append(_judged(exercise, instances, run_candidate(instances)))
+        outcomes = _run_beside(run_candidate, instances, expected)
+        scores.append(_judged(exercise, instances, outcomes, expected))
     return scores
 
 
-def _judged(exercise: Exercise, instances: list[Instance], outcomes: dict[str, Outcome]) -> ExerciseScore:
-    return ExerciseScore(exercise, [judge(i, outcomes[i.key], oracle_outcome(i)) for i in instances])
+def _run_beside(run_candidate: RunCandidate, instances: list[Instance],
+                expected: Expected) -> dict[str, Outcome]:
+    """The candidate's outcomes; the expected ones are computed meanwhile, on the other core."""
+    with ThreadPoolExecutor(1) as pool:
+        candidate = pool.submit(run_candidate, instances)
+        for instance in instances:
+            expected(instance)
+        return candidate.result()
+
+
+def _judged(exercise: Exercise, instances: list[Instance], outcomes: dict[str, Outcome],
+            expected: Expected) -> ExerciseScore:
+    return ExerciseScore(exercise, [judge(i, outcomes[i.key], expected(i)) for i in instances])

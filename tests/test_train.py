@@ -56,10 +56,10 @@ def test_fit_returns_the_loss_before_each_step(impl: Implementation) -> Result:
 
 @graded(seeds=(1, 2), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
 def test_fit_learns_two_moons(impl: Implementation, seed: int) -> Result:
-    """MLP(2, [8, 1]) fit on 20 noisy two-moons points for 80 steps: from chance to about 90% right."""
-    xs, ys = moons(20, noise=0.1, seed=seed)
+    """MLP(2, [8, 1]) fit on 16 noisy two-moons points for 50 steps: from chance to most of them right."""
+    xs, ys = moons(16, noise=0.1, seed=seed)
     model = impl.MLP(2, [8, 1])
     set_parameters(model, random.Random(seed))
-    losses = impl.fit(model, xs, ys, steps=80, lr=0.2)
+    losses = impl.fit(model, xs, ys, steps=50, lr=0.2)
     correct = sum((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys))
     return {"losses": losses, "accuracy": correct / len(xs)}

@@ -110,10 +110,11 @@ def test_build_passes_the_seed_only_to_a_seeded_instance() -> None:
 
 
 def _declared_case_names(exercise: str) -> list[str]:
-    """The @graded functions of tests/test_<exercise>.py, in the order the file defines them."""
-    tree = ast.parse((ROOT / "tests" / f"test_{exercise}.py").read_text())
+    """The @graded functions of tests/test_<exercise>.py, in file order, then those of tests/hidden/."""
+    suites = [ROOT / "tests" / f"test_{exercise}.py", ROOT / "tests" / "hidden" / f"test_{exercise}.py"]
+    body = [node for suite in suites if suite.exists() for node in ast.parse(suite.read_text()).body]
     names: list[str] = []
-    for node in tree.body:
+    for node in body:
         if isinstance(node, ast.FunctionDef):
             decorators = [d.func if isinstance(d, ast.Call) else d for d in node.decorator_list]
             if any(isinstance(d, ast.Name) and d.id == "graded" for d in decorators):

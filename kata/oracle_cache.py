@@ -1,0 +1,69 @@
+"""PyTorch's answers for make check, kept on disk so that a repeat run never imports PyTorch.
+
+An answer is keyed by everything that could change it: the suite's source,
+the case and its seed, the oracle's own source and PyTorch's version. A
+changed case simply misses the cache and is computed afresh.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import inspect
+import json
+from pathlib import Path
+
+from .cases import Instance
+from .outcome import Outcome, oracle_outcome
+from .runner import ROOT
+
+PATH = ROOT / ".kata" / "oracle-cache.json"
+# The support code whose changes could change an answer.
+SOURCES = ("oracle.py", "scenario_tools.py", "graph.py", "cases.py", "outcome.py")
+
+
+@functools.cache
+def _support_digest() -> str:
+    digest = hashlib.sha256(importlib.metadata.version("torch").encode())
+    for name in SOURCES:
+        digest.update((ROOT / "kata" / name).read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _file_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cache_key(instance: Instance) -> str:
+    suite = inspect.getsourcefile(instance.case.scenario) or ""
+    parts = (_support_digest(), _file_digest(suite), instance.key)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class OracleCache:
+    def __init__(self, path: Path = PATH) -> None:
+        self.path = path
+        try:
+            self.answers: dict[str, object] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self.answers = {}
+        self.changed = False
+
+    def outcome(self, instance: Instance) -> Outcome:
+        key = cache_key(instance)
+        if key in self.answers:
+            try:
+                return Outcome.from_json(self.answers[key])
+            except ValueError:
+                pass  # a damaged entry: compute it again
+        outcome = oracle_outcome(instance)
+        self.answers[key] = outcome.to_json()
+        self.changed = True
+        return outcome
+
+    def save(self) -> None:
+        if self.changed:
+            self.path.parent.mkdir(exist_ok=True)
+            self.path.write_text(json.dumps(self.answers))
