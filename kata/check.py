@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 from .compare import Verdict
+from .diagnosis import diagnose
 from .curriculum import EXERCISES, exercise_named
 from .oracle_cache import OracleCache
 from .progress import load as load_progress
@@ -96,6 +97,13 @@ def explain(verdict: Verdict, package: str) -> str:
         for row in verdict.rows:
             mark = "✓" if row.ok else "✗"
             lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
+        wrong = [row for row in verdict.rows if not row.ok]
+        if wrong and all(row.negated for row in wrong):
+            lines.append("  Every wrong number has the right size but the wrong sign. With a number on "
+                         "the left,\n  1 - x calls x.__rsub__(1), which must compute other - self.")
+        diagnosis = diagnose(verdict.graph, verdict.seed) if verdict.graph else None
+        if diagnosis is not None and diagnosis.first_wrong is not None:
+            lines += ["", diagnosis.render()]
     if verdict.printed:
         lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
     return "\n".join(lines)

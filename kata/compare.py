@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .cases import Instance, Result, ResultValue
-from .outcome import Outcome, Problem
+from .outcome import GraphNode, Outcome, Problem
 
 
 class BadResult(ValueError):
@@ -55,6 +55,7 @@ class Row:
     yours: str
     expected: str
     ok: bool
+    negated: bool = False  # wrong, but exactly minus the expected value
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Verdict:
     problem: Optional[Problem] = None
     rows: list[Row] = field(default_factory=list)
     printed: str = ""
+    graph: Optional[list[GraphNode]] = None  # the candidate's traced graph, for the diagnosis
+    seed: float = 1.0
 
     def explain(self) -> str:
         lines = [f"{self.instance.key}: {self.instance.case.math}"]
@@ -90,15 +93,26 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
         rows = _compare_order(yours, expected)
     else:
         rows = _compare_values(yours, expected, instance.case.rel_tol, instance.case.abs_tol)
-    return Verdict(instance, all(row.ok for row in rows), rows=rows, printed=candidate.printed)
+    return Verdict(instance, all(row.ok for row in rows), rows=rows, printed=candidate.printed,
+                   graph=candidate.graph, seed=candidate.seed)
 
 
 def _compare_values(yours: Result, expected: Result, rel_tol: float, abs_tol: float) -> list[Row]:
     rows = []
     for name, want in expected.items():
         got = yours.get(name)
-        rows.append(Row(name, _show(got), _show(want), _agree(got, want, rel_tol, abs_tol)))
+        ok = _agree(got, want, rel_tol, abs_tol)
+        negated = not ok and got is not None and _agree(_negative(got), want, rel_tol, abs_tol)
+        rows.append(Row(name, _show(got), _show(want), ok, negated))
     return rows
+
+
+def _negative(value: ResultValue) -> ResultValue:
+    if isinstance(value, float):
+        return -value
+    if isinstance(value, list):
+        return [-v for v in value]
+    return value
 
 
 def _agree(got: Optional[ResultValue], want: ResultValue, rel_tol: float, abs_tol: float) -> bool:

@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .cases import Instance, Result
+from .graph import nodes_in_order
 from .implementation import Implementation
+from .scenario_tools import TRACED
 
 PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
+GRAPH_LIMIT = 200  # nodes: a larger traced graph is not shown node by node
+
+# A traced graph, node by node in topological order: [op, label, data, grad, operand indices].
+GraphNode = list[Any]
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class Outcome:
     result: Optional[Result] = None
     problem: Optional[Problem] = None
     printed: str = ""
+    graph: Optional[list[GraphNode]] = None  # the last traced graph, for the diagnosis
+    seed: float = 1.0  # the grad its root was seeded with
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,19 +56,41 @@ class Outcome:
                 str(problem.get("where", "")),
             ),
             printed=str(data.get("printed", ""))[:PRINTED_LIMIT],
+            graph=data.get("graph") if isinstance(data.get("graph"), list) else None,
+            seed=float(data["seed"]) if type(data.get("seed")) in (int, float) else 1.0,
         )
 
 
 def run_in_process(instance: Instance, impl: Any) -> Outcome:
     """Run the scenario here and now; any exception becomes a Problem, never escapes."""
     printed = io.StringIO()
+    TRACED.clear()
     try:
         with contextlib.redirect_stdout(printed):
             result = instance.build(impl)
     except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
         problem = Problem("raised", _one_line(error), _learner_line(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
-    return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT])
+    graph, seed = _traced_graph()
+    return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed)
+
+
+def _traced_graph() -> tuple[Optional[list[GraphNode]], float]:
+    """The last traced graph as plain data, or None if there is none or it cannot be walked."""
+    if not TRACED:
+        return None, 1.0
+    root, seed = TRACED[-1]
+    TRACED.clear()
+    try:
+        nodes = nodes_in_order(root)
+        if len(nodes) > GRAPH_LIMIT:
+            return None, seed
+        index = {id(node): i for i, node in enumerate(nodes)}
+        graph = [[str(node._op), str(node.label), float(node.data), float(node.grad),
+                  [index[id(child)] for child in node._prev]] for node in nodes]
+    except Exception:  # a learner's half-built Value: no diagnosis, but no crash either
+        return None, seed
+    return graph, seed
 
 
 @functools.cache

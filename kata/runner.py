@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
@@ -57,7 +57,7 @@ def child_main() -> None:
         outcome = run_in_process(instance, impl)
         if outcome.result is not None:
             try:
-                outcome = Outcome(validate(outcome.result), None, outcome.printed)
+                outcome = replace(outcome, result=validate(outcome.result))
             except BadResult as error:
                 outcome = Outcome(None, Problem("bad result", str(error)), outcome.printed)
         _send(channel, {"key": instance.key, **outcome.to_json()})

@@ -2,7 +2,7 @@
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
-from kata.scenario_tools import grads, positions, random_expression, random_primitive_graph
+from kata.scenario_tools import grads, positions, random_expression, random_primitive_graph, trace
 
 
 @graded()
@@ -17,8 +17,8 @@ def test_backward_seeds_the_root_with_one(impl: Implementation) -> Result:
 @graded()
 def test_a_chain_multiplies_local_derivatives(impl: Implementation) -> Result:
     """out = tanh(w*x + b): d(out)/dw = (1 - out**2) * x, and so on down the chain."""
-    x, w, b = impl.Value(0.5), impl.Value(-1.5), impl.Value(0.25)
-    out = (w * x + b).tanh()
+    x, w, b = impl.Value(0.5, label="x"), impl.Value(-1.5, label="w"), impl.Value(0.25, label="b")
+    out = trace((w * x + b).tanh())
     out.backward()
     return {"out": out.data, "grads": grads([x, w, b])}
 
@@ -26,9 +26,9 @@ def test_a_chain_multiplies_local_derivatives(impl: Implementation) -> Result:
 @graded()
 def test_a_node_used_by_two_nodes_waits_for_both(impl: Implementation) -> Result:
     """b = 2a and c = a + 1 both use a; d = b * c. a's grad is the sum over both paths."""
-    a = impl.Value(1.5)
+    a = impl.Value(1.5, label="a")
     b, c = 2 * a, a + 1
-    d = b * c
+    d = trace(b * c)
     d.backward()
     return {"d": d.data, "a.grad": a.grad, "b.grad": b.grad, "c.grad": c.grad}
 
@@ -36,11 +36,11 @@ def test_a_node_used_by_two_nodes_waits_for_both(impl: Implementation) -> Result
 @graded()
 def test_the_classic_sanity_expression(impl: Implementation) -> Result:
     """x = -4; z = 2x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x."""
-    x = impl.Value(-4.0)
+    x = impl.Value(-4.0, label="x")
     z = 2 * x + 2 + x
     q = z.relu() + z * x
     h = (z * z).relu()
-    y = h + q + q * x
+    y = trace(h + q + q * x)
     y.backward()
     return {"y": y.data, "x.grad": x.grad}
 
@@ -111,5 +111,5 @@ def test_the_sum_of_a_thousand_values(impl: Implementation) -> Result:
 def test_backward_through_random_expressions(impl: Implementation, seed: int) -> Result:
     """A random graph of every operation, leaves reused: every leaf's grad."""
     root, leaves = random_expression(impl, seed, size=20)
-    root.backward()
+    trace(root).backward()
     return {"root": root.data, "leaf grads": grads(leaves)}
