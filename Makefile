@@ -6,7 +6,7 @@ READY := $(VENV)/.installed
 EXERCISE := $(if $(EX),--exercise $(EX))
 
 .DEFAULT_GOAL := help
-.PHONY: help check check-solutions test typecheck release gradescope clean
+.PHONY: help check check-solutions watch hint reveal reset demo graph test typecheck bench release gradescope clean
 
 help: ## Show the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -23,11 +23,34 @@ check: $(READY) ## Check your exercises against PyTorch (EX=name for one exercis
 check-solutions: $(READY) ## The same check on the reference solutions.
 	@$(PY) -m kata.check --package solutions $(EXERCISE)
 
+watch: $(READY) ## Check again whenever you save a file in exercises/.
+	@$(PY) -m kata.watch
+
+hint: $(READY) ## The next hint for the exercise you are on, one tier at a time.
+	@$(PY) -m kata.hints $(EXERCISE)
+
+reveal: $(READY) ## Show the reference solution of EX=name, once your exercise passes.
+	@$(PY) -m kata.reveal show $(EX)
+
+reset: $(READY) ## Put back the stub of EX=name (your file is kept in .kata/backups/).
+	@$(PY) -m kata.reveal reset $(EX)
+
+demo: $(READY) ## Train an MLP on two moons with your code (IMPL=solutions for ours); pictures in demo/.
+	@$(PY) -m kata.demo $(if $(IMPL),--impl $(IMPL))
+
+graph: $(READY) ## Draw the graph of a small neuron built with your Value to demo/graph.svg (needs Graphviz).
+	@$(PY) -m kata.draw $(if $(IMPL),--impl $(IMPL)) demo/graph.svg
+
 test: $(READY) typecheck ## What CI runs: type check, then every suite.
 	$(PY) -m pytest
 
 typecheck: $(READY) ## mypy --strict on all code.
-	$(PY) -m mypy $(wildcard exercises solutions kata tests grader.py)
+	$(PY) -m mypy $(wildcard exercises solutions kata tests bench grader.py)
+
+bench: $(READY) ## Measure feedback, engine and grading speed (ratios measured in one run).
+	$(PY) bench/feedback.py
+	$(PY) bench/engine.py
+	$(PY) bench/grading.py
 
 release: $(READY) ## Build the student copy in dist/student (no solutions, no hidden cases).
 	$(PY) -m kata.release student dist/student

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 from typing import Any
 
 from .curriculum import exercise_exporting
@@ -21,8 +22,10 @@ class Implementation:
     def __getattr__(self, public_name: str) -> Any:
         exercise = exercise_exporting(public_name)
         package = importlib.import_module(self.package)
-        if hasattr(package, public_name):  # the oracle keeps every name in one module
-            return getattr(package, public_name)
+        found = getattr(package, public_name, None)
+        # The oracle keeps every name in one module; in a package, `backward` may be the submodule.
+        if found is not None and not isinstance(found, ModuleType):
+            return found
         module = importlib.import_module(f"{self.package}.{exercise.name}")
         return getattr(module, public_name)
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from .cases import Instance
 from .outcome import Outcome, oracle_outcome
+from .progress import HOME
 from .runner import ROOT
 
-PATH = ROOT / ".kata" / "oracle-cache.json"
+PATH = HOME / "oracle-cache.json"
 # The support code whose changes could change an answer.
 SOURCES = ("oracle.py", "scenario_tools.py", "graph.py", "cases.py", "outcome.py")
 

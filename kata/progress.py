@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .runner import ROOT
 
-PATH = ROOT / ".kata" / "progress.json"
+# Everything kept between runs lives here; KATA_HOME moves it (tests and benchmarks do).
+HOME = Path(os.environ.get("KATA_HOME", ROOT / ".kata"))
+PATH = HOME / "progress.json"
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """kata.check: the report a learner reads after `make check`."""
 
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -24,11 +25,15 @@ Reports = dict[str, subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
-def reports() -> Reports:
-    """Each command line of RUNS run once, side by side, from the repository root."""
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
+    """Each command line of RUNS run once, side by side, from the repository root.
+
+    KATA_HOME keeps the progress and cache these runs write away from the learner's own.
+    """
     def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, KATA_HOME=str(tmp_path_factory.mktemp("kata-home")))
         return subprocess.run([sys.executable, "-m", "kata.check", *args], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, env=env)
 
     with ThreadPoolExecutor(len(RUNS)) as pool:
         futures = {name: pool.submit(run, args) for name, args in RUNS.items()}

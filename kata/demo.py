@@ -1,0 +1,352 @@
+"""The reward at the end of the kata: your MLP learns to separate two moons.
+
+    python -m kata.demo [--impl exercises|solutions] [--steps N] [--out DIR]
+
+trains MLP(2, [16, 16, 1]) from the chosen package on 100 two-moons points,
+with your own hinge_loss, backward, zero_grad and sgd_step, and draws two
+pictures into DIR (default: demo/ at the top of the repository):
+decision_boundary.png, the points over the regions your model calls -1 and +1,
+and loss.png, the loss and accuracy after each step.
+
+The loss is the mean hinge loss plus 1e-4 times the sum of the squared
+parameters (L2 regularization, which keeps the weights small and the boundary
+smooth). The learning rate falls linearly from 1.0 at the first step to 0.1 at
+the last: big steps early, small ones once the model is close.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import random
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence, TextIO
+
+from .implementation import Implementation
+from .outcome import _learner_line
+from .scenario_tools import moons, set_parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "demo"
+
+POINTS = 100
+NOISE = 0.1
+DATA_SEED = 1
+INIT_SEED = 0  # parameters come from set_parameters, so every implementation starts alike
+LAYERS = (16, 16, 1)
+L2 = 1e-4
+LR_FIRST, LR_LAST = 1.0, 0.1
+GRID = 60  # the decision boundary is the model's score sampled on GRID x GRID points
+
+Stage = Callable[[str], None]
+
+
+@dataclass
+class History:
+    """What training gave: the loss and accuracy at each step (before its update), and the time."""
+
+    losses: list[float] = field(default_factory=list)
+    accuracies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Summary:
+    history: History
+    boundary: Path
+    curves: Path
+
+
+def learning_rate(step: int, steps: int) -> float:
+    """LR_FIRST at step 0, falling linearly to LR_LAST at the last step."""
+    if steps <= 1:
+        return LR_FIRST
+    return LR_FIRST + (LR_LAST - LR_FIRST) * step / (steps - 1)
+
+
+def build_model(impl: Any) -> Any:
+    model = impl.MLP(2, list(LAYERS))
+    set_parameters(model, random.Random(INIT_SEED))
+    return model
+
+
+def score(output: Any) -> Any:
+    """The model's one output: a Value (a one-element list is accepted too)."""
+    if isinstance(output, list) and len(output) == 1:
+        return output[0]
+    return output
+
+
+def train(
+    impl: Any,
+    model: Any,
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[float],
+    steps: int,
+    on_step: Optional[Callable[[int, float, float], None]] = None,
+) -> History:
+    """Full-batch gradient descent on hinge loss + L2, with the implementation's own pieces.
+
+    on_step(step, loss, accuracy) is called after each step, step counting from 1.
+    """
+    hinge_loss, sgd_step, value = impl.hinge_loss, impl.sgd_step, impl.Value
+    history = History()
+    start = time.perf_counter()
+    for step in range(steps):
+        scores = [score(model(list(x))) for x in xs]
+        parameters = model.parameters()
+        penalty = sum((p * p for p in parameters), value(0.0)) * L2
+        loss = hinge_loss(scores, list(ys)) + penalty
+        model.zero_grad()
+        loss.backward()  # Value.backward hands the root to the package's backward()
+        sgd_step(parameters, learning_rate(step, steps))
+        right = sum((s.data > 0) == (y > 0) for s, y in zip(scores, ys))
+        history.losses.append(float(loss.data))
+        history.accuracies.append(right / len(ys))
+        if on_step is not None:
+            on_step(step + 1, history.losses[-1], history.accuracies[-1])
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def score_grid(
+    model: Any, xs: Sequence[Sequence[float]], size: int
+) -> tuple[list[float], list[float], list[list[float]]]:
+    """The model's score over a size x size grid that covers the points with a margin."""
+    def axis(values: list[float]) -> list[float]:
+        low, high = min(values) - 0.5, max(values) + 0.5
+        return [low + (high - low) * i / (size - 1) for i in range(size)]
+
+    gx, gy = axis([x[0] for x in xs]), axis([x[1] for x in xs])
+    scores = [[float(score(model([a, b])).data) for a in gx] for b in gy]
+    return gx, gy, scores
+
+
+class ProgressBar:
+    """One line, rewritten in place with a carriage return after each step."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 24) -> None:
+        self.total, self.stream, self.width = total, stream, width
+        self.start = time.perf_counter()
+        self.shown = 0  # the length of the line on screen, to blank out a longer old one
+
+    def update(self, step: int, loss: float, accuracy: float) -> None:
+        filled = self.width * step // self.total
+        line = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] step {step}/{self.total}"
+            f"  loss {loss:.4f}  accuracy {accuracy:.0%}"
+            f"  {time.perf_counter() - self.start:.1f} s"
+        )
+        self.stream.write("\r" + line.ljust(self.shown))
+        self.stream.flush()
+        self.shown = len(line)
+
+    def close(self) -> None:
+        """End the line, if one was drawn, so that what follows starts on a line of its own."""
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = 0
+
+
+def run(
+    package: str,
+    steps: int = 100,
+    out: Path = DEFAULT_OUT,
+    points: int = POINTS,
+    grid: int = GRID,
+    progress: Optional[TextIO] = None,
+    stage: Optional[Stage] = None,
+) -> Summary:
+    """Train package's MLP and draw both pictures into out; the learner's exceptions propagate.
+
+    stage(text) is told what the demo is doing, so that a failure can say so.
+    """
+    if steps < 1:
+        raise ValueError(f"the demo needs at least 1 step, not {steps}")
+    tell: Stage = stage or (lambda text: None)
+    impl = Implementation(package)
+    xs, ys = moons(points, NOISE, DATA_SEED)
+    tell("building MLP(2, [16, 16, 1])")
+    model = build_model(impl)
+    bar = ProgressBar(steps, progress) if progress is not None else None
+    tell("training")
+    try:
+        history = train(impl, model, xs, ys, steps, bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    tell("scoring the grid for the decision boundary")
+    gx, gy, scores = score_grid(model, xs, grid)
+    tell("drawing")
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"{package}/: MLP(2, [16, 16, 1]) after {steps} steps"
+    boundary = plot_boundary(xs, ys, gx, gy, scores, out / "decision_boundary.png",
+                             f"{title}, accuracy {history.accuracies[-1]:.0%}")
+    curves = plot_history(history, out / "loss.png", title)
+    return Summary(history, boundary, curves)
+
+
+# Pictures. matplotlib is imported here, not at the top, so that importing this module stays cheap.
+
+
+def plot_boundary(
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[float],
+    gx: list[float],
+    gy: list[float],
+    scores: list[list[float]],
+    path: Path,
+    title: str,
+) -> Path:
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    z = np.nan_to_num(np.array(scores, dtype=float), nan=0.0, posinf=1e6, neginf=-1e6)
+    reach = float(np.abs(z).max()) + 1.0
+    figure = Figure(figsize=(6.4, 5.2), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.contourf(gx, gy, z, levels=[-reach, 0.0, reach], colors=["#f4a582", "#92c5de"], alpha=0.6)
+    if z.min() < 0.0 < z.max():
+        axes.contour(gx, gy, z, levels=[0.0], colors="#333333", linewidths=1.0)
+    for label, colour, name in ((-1.0, "#b2182b", "label -1"), (1.0, "#2166ac", "label +1")):
+        chosen = [x for x, y in zip(xs, ys) if y == label]
+        axes.scatter([x[0] for x in chosen], [x[1] for x in chosen], c=colour, s=22,
+                     edgecolors="black", linewidths=0.5, label=name)
+    axes.set_title(title, fontsize=10)
+    axes.set_xlabel("x[0]")
+    axes.set_ylabel("x[1]")
+    axes.legend(loc="upper right", fontsize=8)
+    figure.savefig(path, dpi=110)
+    return path
+
+
+def plot_history(history: History, path: Path, title: str) -> Path:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    steps = list(range(1, len(history.losses) + 1))
+    figure = Figure(figsize=(6.4, 5.2), layout="constrained")
+    FigureCanvasAgg(figure)
+    loss_axes, accuracy_axes = figure.subplots(2, 1, sharex=True)
+    loss_axes.plot(steps, history.losses, color="#b2182b")
+    loss_axes.set_ylabel("loss (hinge + L2)")
+    loss_axes.set_title(title, fontsize=10)
+    loss_axes.grid(alpha=0.3)
+    accuracy_axes.plot(steps, [100 * a for a in history.accuracies], color="#2166ac")
+    accuracy_axes.set_ylabel("accuracy (%)")
+    accuracy_axes.set_ylim(0, 105)
+    accuracy_axes.set_xlabel("step")
+    accuracy_axes.grid(alpha=0.3)
+    figure.savefig(path, dpi=110)
+    return path
+
+
+# What the learner reads when their code is not ready.
+
+
+def missing_package(package: str) -> str:
+    """A message if package cannot be found (the student copy has no solutions/), else ""."""
+    if importlib.util.find_spec(package) is None:
+        return (f"There is no {package}/ package here to run (the student copy has only "
+                "exercises/); try --impl exercises.")
+    return ""
+
+
+def explain_failure(error: BaseException, impl: Any, doing: str,
+                    needs: str = "every exercise working") -> str:
+    """One paragraph: what raised, in which of the learner's files and lines, and what to do."""
+    package = impl.package
+    where = _learner_line(error, impl)
+    if not where and isinstance(error, SyntaxError) and error.filename:
+        where = _syntax_error_place(error, package)
+    message = str(error)
+    raised = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    if where:
+        place = f"Your {package}/ code raised {raised}, at {where}."
+    else:
+        place = (f"{raised} was raised while using your {package}/ code, outside your own files: "
+                 "check what your functions return.")
+    text = (f"Stopped while {doing}. {place} This needs {needs}; "
+            "`make check` shows which exercise to finish next.")
+    return textwrap.fill(text, width=88)
+
+
+def _syntax_error_place(error: SyntaxError, package: str) -> str:
+    """A syntax error has no frame in the learner's file, only the file's name and line."""
+    path = Path(str(error.filename)).resolve()
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    home = Path(list(spec.submodule_search_locations)[0]).resolve()
+    if not path.is_relative_to(home):
+        return ""
+    return f"{path.relative_to(home.parent)}, line {error.lineno}"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.demo",
+        description="Train an MLP on two moons with your own code, and draw what it learned.",
+    )
+    parser.add_argument("--impl", choices=("exercises", "solutions"), default="exercises",
+                        help="whose code to train with (default: your exercises)")
+    parser.add_argument("--steps", type=_positive, default=100, help="training steps (default 100)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="where to write the pictures (default: demo/ in the repository)")
+    args = parser.parse_args(argv)
+    problem = missing_package(args.impl)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    doing = ["starting"]
+
+    def stage(text: str) -> None:
+        doing[0] = text
+
+    try:
+        summary = run(args.impl, args.steps, args.out, progress=sys.stderr, stage=stage)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except (Exception, SystemExit) as error:  # a stray exit() in the learner's code too
+        if doing[0] == "drawing":
+            raise  # the demo's own pictures failed: not the learner's fault, show everything
+        print(explain_failure(error, Implementation(args.impl), doing[0]), file=sys.stderr)
+        return 1
+    history = summary.history
+    print(
+        f"Trained {args.impl}/ MLP(2, [16, 16, 1]) on {POINTS} two-moons points for {args.steps} "
+        f"steps in {history.seconds:.1f} s: loss {history.losses[0]:.4f} -> {history.losses[-1]:.4f}, "
+        f"accuracy {history.accuracies[-1]:.0%}."
+    )
+    print(f"Wrote {_shown(summary.boundary)} and {_shown(summary.curves)}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the current directory when it is under it, else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
