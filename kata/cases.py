@@ -125,4 +125,5 @@ def cases_of(exercise: str) -> list[Case]:
     hidden = Path(importlib.import_module(tests).__file__ or "").parent / "hidden" / f"test_{exercise}.py"
     if hidden.exists():
         importlib.import_module(f"{tests}.hidden.test_{exercise}")
-    return list(_REGISTRY.get(exercise, {}).values())
+    # Stable sort: whichever suite was imported first, the visible cases come first.
+    return sorted(_REGISTRY.get(exercise, {}).values(), key=lambda case: case.hidden)
