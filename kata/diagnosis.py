@@ -152,13 +152,13 @@ def _cause(rows: list[NodeRow], wrong_data: Optional[NodeRow], wrong_grad: Optio
         return ""
     if rows[-1].grad == 0.0 and rows[-1].expected_grad != 0.0:
         return "the root's grad is 0: backward starts by adding 1.0 to root.grad (d root/d root = 1)."
-    if wrong_grad.uses >= 2:
-        return (f"node {wrong_grad.index} is used {wrong_grad.uses} times, its users' grads are "
-                "right, yet its own is not: each use must add its share. Use += in _backward, not =.")
     if all(r.grad == 0.0 for r in rows if not r.grad_ok):
         return (f"node {wrong_grad.index} and others never got their grads: a node may pass its "
                 "grad on only once that grad is complete, so call _backward in reverse topological "
                 "order (root first), and let _backward add to the operands' grads.")
+    if wrong_grad.uses >= 2:
+        return (f"node {wrong_grad.index} is used {wrong_grad.uses} times, its users' grads are "
+                "right, yet its own is not: each use must add its share. Use += in _backward, not =.")
     wrong = [r for r in rows if not r.grad_ok and r.expected_grad != 0.0]
     ratios = {round(r.grad / r.expected_grad, 6) for r in wrong}
     if len(ratios) == 1:

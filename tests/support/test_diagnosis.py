@@ -1,0 +1,360 @@
+"""kata.diagnosis: where a failing case's graph first parts from PyTorch, and which misconception it shows.
+
+Each classic bug is planted in a copy of the reference solutions, run on a real
+graded case, judged against the oracle, and diagnosed from the graph it traced.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pytest
+
+from kata.cases import Case, Instance, Result, cases_of
+from kata.check import explain
+from kata.compare import Row, Verdict, judge
+from kata.diagnosis import Diagnosis, diagnose
+from kata.implementation import Implementation
+from kata.outcome import GRAPH_LIMIT, Outcome, Problem, oracle_outcome, run_in_process
+from kata.runner import ROOT
+from kata.scenario_tools import apply_local_derivatives, trace
+
+TABLE = "Your graph, node by node"
+
+# One classic learner bug: the file, the reference's text, and what the learner wrote instead.
+Bug = tuple[str, str, str]
+ASSIGNS = ("value.py", "operand.grad += local_grad * self.grad", "operand.grad = local_grad * self.grad")
+NOT_REVERSED = ("backward.py", "for node in reversed(order):", "for node in order:")
+NOT_SEEDED = ("backward.py", "root.grad += 1.0", "root.grad += 0.0")
+NO_OUT_GRAD = ("value.py", "operand.grad += local_grad * self.grad", "operand.grad += local_grad")
+SELF_MINUS_OTHER = ("value.py", "return Value(other) - self", "return self - other")
+DATA_AS_GIVEN = ("value.py", "self.data = float(data)", "self.data = data")
+
+Learner = Callable[[Optional[Bug]], Implementation]
+
+
+@pytest.fixture
+def learner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Learner:
+    """Makes a copy of solutions/ with one bug planted, importable under a name no other test uses."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    made: list[str] = []
+    stem = "learner_" + re.sub(r"\W", "_", tmp_path.name)
+
+    def make(bug: Optional[Bug]) -> Implementation:
+        name = f"{stem}_{len(made)}"
+        made.append(name)
+        home = tmp_path / name
+        shutil.copytree(ROOT / "solutions", home, ignore=shutil.ignore_patterns("__pycache__"))
+        if bug is not None:
+            file, reference, buggy = bug
+            source = (home / file).read_text()
+            assert source.count(reference) == 1, f"solutions/{file} must hold {reference!r} exactly once"
+            (home / file).write_text(source.replace(reference, buggy))
+        return Implementation(name)
+
+    return make
+
+
+def verdict_of(impl: Implementation, exercise: str, name: str) -> Verdict:
+    """The graded case `name` of `exercise`, run here on impl and judged against PyTorch."""
+    (case,) = [c for c in cases_of(exercise) if c.name == name]
+    instance = Instance(case, None)
+    return judge(instance, run_in_process(instance, impl), oracle_outcome(instance))
+
+
+def diagnosis_of(verdict: Verdict) -> Diagnosis:
+    assert verdict.graph is not None, "the case traced no graph"
+    diagnosis = diagnose(verdict.graph, verdict.seed)
+    assert diagnosis is not None, "the traced graph could not be rebuilt in PyTorch"
+    return diagnosis
+
+
+def marked_rows(rendered: str) -> list[str]:
+    """The table rows that carry the → mark (the closing "→ node i ..." sentence excluded)."""
+    return [line for line in rendered.splitlines() if re.match(r"\s+→\s+\d+\s", line)]
+
+
+@dataclass(frozen=True)
+class Planted:
+    bug: Bug
+    exercise: str
+    case: str
+    first_wrong: int  # the node the diagnosis must point at...
+    node: tuple[str, str]  # ...which has this op and label
+    phrase: str  # a phrase only the right cause contains
+
+
+PLANTED = {
+    "= instead of += on a value used twice": Planted(
+        ASSIGNS, "value", "test_a_value_used_twice_gets_both_shares", 0, ("", ""), "+="),
+    "= instead of += in the classic expression": Planted(
+        ASSIGNS, "backward", "test_the_classic_sanity_expression", 10, ("+", ""), "+="),
+    "order not reversed in a chain": Planted(
+        NOT_REVERSED, "backward", "test_a_chain_multiplies_local_derivatives", 3, ("", "b"),
+        "reverse topological order"),
+    "root not seeded in a chain": Planted(
+        NOT_SEEDED, "backward", "test_a_chain_multiplies_local_derivatives", 5, ("tanh", ""),
+        "root's grad is 0"),
+    "root not seeded in the classic expression": Planted(
+        NOT_SEEDED, "backward", "test_the_classic_sanity_expression", 13, ("+", ""),
+        "root's grad is 0"),
+    "out.grad forgotten in a sum": Planted(
+        NO_OUT_GRAD, "value", "test_sum_passes_its_grad_to_both_operands", 1, ("", ""),
+        "multiply each local derivative"),
+}
+
+
+@pytest.mark.parametrize("planted", PLANTED.values(), ids=PLANTED.keys())
+def test_a_planted_bug_is_located_at_its_node_and_named(learner: Learner, planted: Planted) -> None:
+    """The diagnosis marks the node where the buggy grads first part from PyTorch and names the bug."""
+    verdict = verdict_of(learner(planted.bug), planted.exercise, planted.case)
+    assert not verdict.passed and verdict.problem is None
+    diagnosis = diagnosis_of(verdict)
+    assert diagnosis.first_wrong == planted.first_wrong, diagnosis.render()
+    row = diagnosis.rows[planted.first_wrong]
+    assert (row.op, row.label) == planted.node
+    assert row.data_ok and not row.grad_ok  # every planted bug is in the grads, not the values
+    assert all(r.data_ok for r in diagnosis.rows)
+    assert planted.phrase in diagnosis.cause, diagnosis.cause
+    rendered = diagnosis.render()
+    (marked,) = marked_rows(rendered)
+    assert marked.split()[1] == str(planted.first_wrong)
+    assert f"→ node {planted.first_wrong} is where yours first differs from PyTorch." in rendered
+    assert f"Likely cause: {diagnosis.cause}" in rendered
+    shown = explain(verdict, "exercises")
+    assert TABLE in shown and planted.phrase in shown
+
+
+def test_a_value_assigned_instead_of_added_is_named_with_its_number_of_uses(learner: Learner) -> None:
+    """out = a * a with = in _backward: a keeps one share of two, and the cause says a is used twice."""
+    verdict = verdict_of(learner(ASSIGNS), "value", "test_a_value_used_twice_gets_both_shares")
+    diagnosis = diagnosis_of(verdict)
+    leaf, product = diagnosis.rows
+    assert leaf.uses == 2 and product.uses == 0
+    assert (leaf.grad, leaf.expected_grad) == (6.0, 12.0)  # a * out.grad once, not twice
+    assert product.grad_ok
+    assert "node 0 is used 2 times" in diagnosis.cause
+
+
+def test_a_forgotten_out_grad_is_a_factor_of_the_seed(learner: Learner) -> None:
+    """Without * self.grad every wrong grad is 1/seed of PyTorch's: the seed, 2, shows in the cause."""
+    verdict = verdict_of(learner(NO_OUT_GRAD), "value", "test_sum_passes_its_grad_to_both_operands")
+    assert verdict.seed == 2.0
+    diagnosis = diagnosis_of(verdict)
+    wrong = [r for r in diagnosis.rows if not r.grad_ok]
+    assert [r.index for r in wrong] == [0, 1]
+    assert all(r.grad * verdict.seed == pytest.approx(r.expected_grad) for r in wrong)
+    assert "1/2 of PyTorch's" in diagnosis.cause
+
+
+def test_order_not_reversed_in_the_classic_expression_is_named_as_the_order(learner: Learner) -> None:
+    """Every wrong grad is 0, so the cause is the order, even where the first wrong node is used twice."""
+    verdict = verdict_of(learner(NOT_REVERSED), "backward", "test_the_classic_sanity_expression")
+    diagnosis = diagnosis_of(verdict)
+    assert all(r.grad == 0.0 for r in diagnosis.rows if not r.grad_ok)
+    assert "reverse topological order" in diagnosis.cause, diagnosis.cause
+    assert "+=" not in diagnosis.cause
+
+
+def test_a_sign_flip_in_rsub_is_told_by_the_sign_note_not_the_node_table(learner: Learner) -> None:
+    """1 - x computed as x - 1: the learner's graph is self-consistent, so the rows' sign note explains it."""
+    verdict = verdict_of(learner(SELF_MINUS_OTHER), "value",
+                         "test_a_number_minus_a_value_is_not_the_value_minus_the_number")
+    assert not verdict.passed
+    assert verdict.rows and all(not row.ok and row.negated for row in verdict.rows)
+    diagnosis = diagnosis_of(verdict)
+    assert diagnosis.first_wrong is None and diagnosis.cause == ""  # PyTorch agrees with x - 1 node by node
+    shown = explain(verdict, "exercises")
+    assert "wrong sign" in shown and "x.__rsub__(1)" in shown
+    assert TABLE not in shown
+
+
+REFERENCE_CASES = [
+    ("value", "test_sum_passes_its_grad_to_both_operands"),
+    ("value", "test_a_value_used_twice_gets_both_shares"),
+    ("value", "test_a_number_minus_a_value_is_not_the_value_minus_the_number"),
+    ("backward", "test_a_chain_multiplies_local_derivatives"),
+    ("backward", "test_a_node_used_by_two_nodes_waits_for_both"),
+    ("backward", "test_the_classic_sanity_expression"),
+]
+
+
+@pytest.mark.parametrize(("exercise", "name"), REFERENCE_CASES, ids=[n for _, n in REFERENCE_CASES])
+def test_the_reference_solutions_agree_with_pytorch_at_every_node(exercise: str, name: str) -> None:
+    """On the solutions every row's data and grad match PyTorch: nothing is marked, no cause is named."""
+    verdict = verdict_of(Implementation("solutions"), exercise, name)
+    assert verdict.passed
+    diagnosis = diagnosis_of(verdict)
+    assert verdict.graph is not None and len(diagnosis.rows) == len(verdict.graph) >= 2
+    assert diagnosis.first_wrong is None and diagnosis.cause == ""
+    assert all(r.data_ok and r.grad_ok for r in diagnosis.rows)
+    assert marked_rows(diagnosis.render()) == []
+    assert "✗" not in diagnosis.render()
+
+
+def test_a_random_expression_on_the_solutions_is_diagnosed_without_a_mark() -> None:
+    """A seeded random graph of every operation, leaves reused, replays in PyTorch node for node."""
+    (case,) = [c for c in cases_of("backward") if c.name == "test_backward_through_random_expressions"]
+    instance = Instance(case, case.seeds[0])
+    verdict = judge(instance, run_in_process(instance, Implementation("solutions")),
+                    oracle_outcome(instance))
+    diagnosis = diagnosis_of(verdict)
+    assert diagnosis.first_wrong is None
+    assert all(r.data_ok and r.grad_ok for r in diagnosis.rows)
+    assert max(r.uses for r in diagnosis.rows) >= 2
+
+
+def test_a_node_whose_data_is_minus_pytorchs_is_named_a_sign_flip() -> None:
+    """A "-" node whose data is b - a instead of a - b is marked, and the cause points at __rsub__."""
+    graph = [["", "one", 1.0, -1.0, []], ["", "x", 4.0, 1.0, []], ["-", "", 3.0, 1.0, [0, 1]]]
+    diagnosis = diagnose(graph, 1.0)
+    assert diagnosis is not None
+    assert diagnosis.first_wrong == 2
+    assert diagnosis.rows[2].expected_data == -3.0 and not diagnosis.rows[2].data_ok
+    assert "wrong sign" in diagnosis.cause and "__rsub__" in diagnosis.cause
+
+
+# A well-formed graph: y = tanh(a * b), seeded with 2. Each malformed one below breaks one thing.
+A, B = 0.5, -1.5
+WELL_FORMED: list[Any] = [["", "a", A, 0.0, []], ["", "b", B, 0.0, []],
+                          ["*", "", A * B, 0.0, [0, 1]], ["tanh", "y", math.tanh(A * B), 2.0, [2]]]
+
+
+def test_a_hand_written_well_formed_graph_is_rebuilt_with_pytorchs_grads() -> None:
+    """The baseline the malformed graphs depart from: every node gets PyTorch's data and seeded grad."""
+    diagnosis = diagnose(WELL_FORMED, 2.0)
+    assert diagnosis is not None
+    a, b, product, y = diagnosis.rows
+    slope = 2.0 * (1.0 - math.tanh(A * B) ** 2)
+    assert y.expected_grad == 2.0 and product.expected_grad == pytest.approx(slope)
+    assert a.expected_grad == pytest.approx(slope * B) and b.expected_grad == pytest.approx(slope * A)
+    assert all(r.data_ok for r in diagnosis.rows)
+    assert diagnosis.first_wrong == 2  # the product kept grad 0: the wrong grad nearest the root
+
+
+def _with(index: int, field: int, value: Any) -> list[Any]:
+    graph = [list(node) for node in WELL_FORMED]
+    graph[index][field] = value
+    return graph
+
+
+MALFORMED: dict[str, Any] = {
+    "an unknown op": _with(3, 0, "frobnicate"),
+    "an op with the wrong number of operands": _with(2, 4, [0]),
+    "a power whose exponent is not a number": _with(3, 0, "**two"),
+    "data that is a string": _with(0, 2, "0.5"),
+    "data that is None": _with(2, 2, None),
+    "a grad that is a bool": _with(3, 3, True),
+    "a label that is not a string": _with(1, 1, 7),
+    "an op that is not a string": _with(3, 0, None),
+    "an operand index pointing forward": _with(2, 4, [0, 3]),
+    "an operand index pointing at its own node": _with(2, 4, [0, 2]),
+    "a negative operand index": _with(2, 4, [0, -1]),
+    "an operand index that is a float": _with(2, 4, [0, 1.0]),
+    "operands that are not a list": _with(2, 4, (0, 1)),
+    "a node with four fields": [list(node) for node in WELL_FORMED[:3]] + [WELL_FORMED[3][:4]],
+    "a node that is a dict": [*WELL_FORMED[:3], {"op": "tanh"}],
+    "an empty graph": [],
+    "a graph that is not a list": {"nodes": WELL_FORMED},
+    "no graph at all": None,
+}
+
+
+@pytest.mark.parametrize("graph", MALFORMED.values(), ids=MALFORMED.keys())
+def test_an_unknown_op_or_malformed_graph_gives_no_diagnosis(graph: Any) -> None:
+    """A graph that cannot be rebuilt in PyTorch gives None, never an exception."""
+    assert diagnose(graph, 2.0) is None
+
+
+def _chain(nodes: int) -> Case:
+    """A case tracing relu(relu(...(x))) of exactly `nodes` nodes, its grads passed from a seed of 2."""
+    def scenario(impl: Any) -> Result:
+        x = impl.Value(0.5)
+        y = x
+        for _ in range(nodes - 1):
+            y = y.relu()
+        apply_local_derivatives(y, 2.0)  # traces y, seeded with 2
+        return {"y": y.data}
+
+    return Case("value", f"test_a_chain_of_{nodes}_nodes", scenario, (), 1e-9, 1e-12, 10.0, "close")
+
+
+def test_a_traced_graph_of_graph_limit_nodes_is_sent_whole() -> None:
+    """GRAPH_LIMIT nodes is still small enough: the outcome carries all of them."""
+    outcome = run_in_process(Instance(_chain(GRAPH_LIMIT), None), Implementation("solutions"))
+    assert outcome.problem is None and outcome.graph is not None
+    assert len(outcome.graph) == GRAPH_LIMIT and outcome.seed == 2.0
+
+
+def test_a_traced_graph_larger_than_graph_limit_is_not_sent() -> None:
+    """One node over GRAPH_LIMIT: the result and seed still come back, the graph does not."""
+    outcome = run_in_process(Instance(_chain(GRAPH_LIMIT + 1), None), Implementation("solutions"))
+    assert outcome.problem is None and outcome.result == {"y": 0.5}
+    assert outcome.graph is None and outcome.seed == 2.0
+
+
+@pytest.mark.parametrize("data", [None, "three", [1.0], {"data": 1.0}], ids=repr)
+def test_a_learner_value_whose_data_is_not_a_number_yields_no_graph(learner: Learner, data: Any) -> None:
+    """A Value that keeps whatever data it is given traces no graph, and running the case does not raise."""
+    impl = learner(DATA_AS_GIVEN)
+
+    def scenario(impl: Any) -> Result:
+        leaf = impl.Value(data)
+        trace(impl.Value(1.0, (leaf,), "tanh"), 2.0)
+        return {"out": 3.0}
+
+    case = Case("value", "test_odd_data", scenario, (), 1e-9, 1e-12, 10.0, "close")
+    outcome = run_in_process(Instance(case, None), impl)
+    assert outcome.problem is None and outcome.result == {"out": 3.0}
+    assert outcome.graph is None and outcome.seed == 2.0
+
+
+def _scenario(impl: Any) -> Result:
+    """out = a + b."""
+    a, b = impl.Value(2.0), impl.Value(-3.0)
+    return {"out": (a + b).data}
+
+
+CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, "close")
+WRONG_ROWS = [Row("out", "-1", "-1", True), Row("a.grad", "0", "2", False)]
+
+
+@pytest.mark.parametrize("verdict", [
+    Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=None),
+    Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=MALFORMED["an unknown op"]),
+    Verdict(Instance(CASE, None), False, rows=WRONG_ROWS,
+            graph=[["", "a", 2.0, 2.0, []], ["", "b", -3.0, 2.0, []], ["+", "", -1.0, 2.0, [0, 1]]],
+            seed=2.0),
+    Verdict(Instance(CASE, None), False, Problem("raised", "ZeroDivisionError"),
+            graph=[["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 1.0, [0, 1]]]),
+], ids=["no graph", "an undiagnosable graph", "a graph that agrees with PyTorch", "a problem"])
+def test_explain_leaves_out_the_node_table_when_no_node_is_wrong(verdict: Verdict) -> None:
+    """Without a graph, with one PyTorch cannot rebuild or that agrees everywhere, or after a raise: no table."""
+    shown = explain(verdict, "exercises")
+    assert shown.startswith("✗ value: a small sum")
+    assert TABLE not in shown and "Likely cause" not in shown
+
+
+def test_explain_shows_the_node_table_after_the_rows_when_a_node_is_wrong() -> None:
+    """A hand-made failing graph (the root never seeded) puts the table and its cause below the rows."""
+    graph = [["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 0.0, [0, 1]]]
+    verdict = Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=graph)
+    shown = explain(verdict, "exercises")
+    assert TABLE in shown
+    assert shown.index("a.grad") < shown.index(TABLE)
+    assert "→ node 2 is where yours first differs from PyTorch." in shown
+    assert "Likely cause: the root's grad is 0" in shown
+
+
+def test_an_outcome_from_json_keeps_a_graph_the_diagnosis_can_use() -> None:
+    """A graph that travelled as JSON from the runner's child is diagnosed like the original."""
+    outcome = run_in_process(Instance(_chain(3), None), Implementation("solutions"))
+    travelled = Outcome.from_json(outcome.to_json())
+    assert travelled.graph == outcome.graph and travelled.seed == 2.0
+    diagnosis = diagnose(travelled.graph, travelled.seed)
+    assert diagnosis is not None and diagnosis.first_wrong is None
