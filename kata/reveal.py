@@ -67,16 +67,29 @@ def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
 
 
 def committed_stub(name: str, root: Path) -> bytes:
-    """exercises/NAME.py as git's HEAD holds it; RuntimeError if git cannot say."""
-    spec = f"HEAD:./exercises/{name}.py"  # ./: relative to root, even inside a larger repository
+    """exercises/NAME.py as last committed untouched; RuntimeError if git cannot say.
+
+    A learner may commit their work, so HEAD is not always the stub: of the
+    versions in the file's history, the newest with the most TODOs left
+    (raise NotImplementedError) is the stub.
+    """
+    path = f"./exercises/{name}.py"  # ./: relative to root, even inside a larger repository
+    commits = _git(["log", "--format=%H", "--", path], root).decode().split()
+    if not commits:
+        raise RuntimeError(f"git has no committed version of exercises/{name}.py")
+    versions = [_git(["show", f"{commit}:{path}"], root) for commit in commits]  # newest first
+    return max(versions, key=lambda text: text.count(b"raise NotImplementedError("))
+
+
+def _git(args: list[str], root: Path) -> bytes:
     try:
-        shown = subprocess.run(["git", "show", spec], cwd=root, capture_output=True, timeout=60)
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise RuntimeError(f"cannot run git show {spec}: {error}") from None
-    if shown.returncode != 0:
-        detail = shown.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"git show {spec} failed: {detail}")
-    return shown.stdout
+        raise RuntimeError(f"cannot run git {' '.join(args)}: {error}") from None
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip()
+        raise RuntimeError(f"git {' '.join(args)} failed: {detail}")
+    return done.stdout
 
 
 def backup_path(name: str, root: Path, now: Optional[datetime] = None) -> Path:

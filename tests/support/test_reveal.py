@@ -132,6 +132,18 @@ def test_reset_asks_backs_up_then_restores_the_committed_stub(
     assert "value" not in load(repo / ".kata" / "progress.json").passed
 
 
+def test_reset_restores_the_stub_even_after_the_learner_committed_work(repo: Path) -> None:
+    """HEAD holds the learner's half-done file; the stub comes from the file's history instead."""
+    stub = committed(repo)
+    target = repo / "exercises" / "value.py"
+    target.write_text(stub.replace('raise NotImplementedError("exercise 1 (value): write Value.__repr__")',
+                                   'return "work in progress"', 1))
+    git(repo, "commit", "-qam", "my work on value")
+    assert committed(repo) != stub
+    assert reveal.main(["reset", "value", "--yes"], root=repo) == 0
+    assert target.read_text() == stub
+
+
 @pytest.mark.parametrize("answer", ["n", "", "no", "maybe"])
 def test_anything_but_yes_leaves_the_file_untouched(
         answer: str, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
