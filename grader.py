@@ -45,12 +45,15 @@ class Submission:
 def read_submission(path: Path) -> Submission:
     """Take only the expected exercise files: from exercises/ if there is one, else the top level."""
     submission = Submission(path.name)
-    if path.is_file() and zipfile.is_zipfile(path):
-        _read_zip(path, submission)
-    elif path.is_dir():
-        _read_directory(path, submission)
-    else:
-        submission.refused.append(f"{path} is neither a directory nor a .zip file")
+    try:
+        if path.is_file() and zipfile.is_zipfile(path):
+            _read_zip(path, submission)
+        elif path.is_dir():
+            _read_directory(path, submission)
+        else:
+            submission.refused.append(f"{path} is neither a directory nor a .zip file")
+    except Exception as error:  # a corrupt, encrypted or unreadable submission: refused, never the class's end
+        return Submission(path.name, refused=[f"{path} could not be read: {type(error).__name__}: {error}"])
     return submission
 
 
@@ -104,9 +107,10 @@ class Report:
             for v in s.verdicts:
                 if v.problem and v.problem.kind in ("timed out", "crashed", "missing"):
                     kinds[v.problem.kind] = kinds.get(v.problem.kind, 0) + 1
-        if not kinds:
-            return "graded"
-        return "graded; " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        status = "graded"
+        if kinds:
+            status += "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        return "; ".join([status, *(f"refused: {r}" for r in self.submission.refused)])
 
 
 def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox) -> Report:

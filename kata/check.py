@@ -11,7 +11,7 @@ from .diagnosis import diagnose
 from .curriculum import EXERCISES, exercise_named
 from .oracle_cache import OracleCache
 from .progress import load as load_progress
-from .runner import run_isolated
+from .runner import Session
 from .scoring import ExerciseScore, plan, score
 
 
@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
     cache = OracleCache()
-    scores = score(plan(exercises), lambda instances: run_isolated(args.package, instances),
-                   stop_at_first_failure=True, expected=cache.outcome)
+    with Session(args.package) as session:  # one child process for every exercise, while it lasts
+        scores = score(plan(exercises), session.run, stop_at_first_failure=True,
+                       expected=cache.outcome)
     cache.save()
     if args.package == "exercises":
         remember(scores)

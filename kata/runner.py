@@ -43,24 +43,29 @@ LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT)
 
 
 def child_main() -> None:
-    request = json.loads(sys.stdin.readline())
-    if request["search_path"]:
-        sys.path.insert(0, request["search_path"])
+    """Answer requests from stdin until it closes: first the set-up, then lists of instances."""
+    setup = json.loads(sys.stdin.readline())
+    if setup["search_path"]:
+        sys.path.insert(0, setup["search_path"])
     # Results travel on a private copy of stdout; the learner's prints go to stderr.
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    impl = Implementation(request["package"])
-    cases = {(c.exercise, c.name): c for exercise in request["exercises"] for c in cases_of(exercise)}
+    impl = Implementation(setup["package"])
     _send(channel, {"ready": True})
-    for exercise, name, seed in request["instances"]:
-        instance = Instance(cases[exercise, name], seed)
-        outcome = run_in_process(instance, impl)
-        if outcome.result is not None:
-            try:
-                outcome = replace(outcome, result=validate(outcome.result))
-            except BadResult as error:
-                outcome = Outcome(None, Problem("bad result", str(error)), outcome.printed)
-        _send(channel, {"key": instance.key, **outcome.to_json()})
+    for line in sys.stdin:
+        for exercise, name, seed in json.loads(line)["instances"]:
+            case = next(c for c in cases_of(exercise) if c.name == name)
+            _send(channel, {"key": Instance(case, seed).key, **_run(Instance(case, seed), impl)})
+
+
+def _run(instance: Instance, impl: Implementation) -> dict[str, Any]:
+    outcome = run_in_process(instance, impl)
+    if outcome.result is not None:
+        try:
+            outcome = replace(outcome, result=validate(outcome.result))
+        except BadResult as error:
+            outcome = Outcome(None, Problem("bad result", str(error)), outcome.printed)
+    return outcome.to_json()
 
 
 def _send(channel: IO[str], message: dict[str, Any]) -> None:
@@ -68,71 +73,127 @@ def _send(channel: IO[str], message: dict[str, Any]) -> None:
     channel.flush()
 
 
+class Session:
+    """Runs instances on a package in a child process that stays up between calls.
+
+    A case that hangs past its timeout, or ends its process, is reported as
+    such; the child is then replaced and carries on with the cases after it.
+    """
+
+    def __init__(self, package: str, search_path: Optional[Path] = None,
+                 command: ChildCommand = LOCAL) -> None:
+        self.setup = {"package": package, "search_path": str(search_path or "")}
+        self.command = command
+        self.child: Optional[_Child] = None
+        self.started = False  # whether a child has ever started
+
+    def run(self, instances: list[Instance]) -> dict[str, Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        pending = list(instances)
+        while pending:
+            if self.child is None:
+                try:
+                    self.child = _Child(self.command, self.setup)
+                except RuntimeError as error:
+                    if not self.started:
+                        raise  # the very first child: the set-up is broken, not the candidate
+                    # Code under test ran in an earlier child and may have broken what the next needs.
+                    for instance in pending:
+                        outcomes[instance.key] = Outcome(problem=Problem(
+                            "crashed", f"the case runner could not be restarted after your code ran: {error}"))
+                    break
+                self.started = True
+            settled, alive = self.child.run(pending, outcomes)
+            if not alive:
+                self.close()
+            pending = pending[settled:]
+        return outcomes
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_isolated(package: str, instances: list[Instance], search_path: Optional[Path] = None,
                  command: ChildCommand = LOCAL) -> dict[str, Outcome]:
-    """Each instance's outcome on the package, run in child processes started by command.
-
-    The package is imported as the child finds it, or from search_path if given.
-    A case that hangs past its timeout, or ends its process, is reported as
-    such, and a fresh child carries on with the cases after it.
-    """
-    outcomes: dict[str, Outcome] = {}
-    pending = list(instances)
-    while pending:
-        done = _run_child(package, search_path, command, pending, outcomes)
-        pending = pending[done:]
-    return outcomes
+    """Each instance's outcome on the package, from a session of its own."""
+    with Session(package, search_path, command) as session:
+        return session.run(instances)
 
 
-def _run_child(package: str, search_path: Optional[Path], command: ChildCommand,
-               instances: list[Instance], outcomes: dict[str, Outcome]) -> int:
-    """Run instances in one child until they are done or one of them ends it; how many were settled."""
-    request = {
-        "package": package,
-        "search_path": str(search_path or ""),
-        "exercises": sorted({i.case.exercise for i in instances}),
-        "instances": [[i.case.exercise, i.case.name, i.seed] for i in instances],
-    }
-    child = subprocess.Popen(
-        command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
-    )
-    lines: queue.Queue[Optional[str]] = queue.Queue()
-    stderr: deque[str] = deque(maxlen=50)  # the learner's prints land here too: keep the last few
-    threading.Thread(target=_pump, args=(child.stdout, lines.put), daemon=True).start()
-    threading.Thread(target=_pump, args=(child.stderr, stderr.append), daemon=True).start()
-    assert child.stdin is not None
-    child.stdin.write(json.dumps(request) + "\n")
-    child.stdin.close()
-    try:
+class _Child:
+    def __init__(self, command: ChildCommand, setup: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
+        )
+        self.lines: queue.Queue[Optional[str]] = queue.Queue()
+        self.stderr: deque[str] = deque(maxlen=50)  # the learner's prints land here too: the last few
+        threading.Thread(target=_pump, args=(self.process.stdout, self.lines.put), daemon=True).start()
+        threading.Thread(target=_pump, args=(self.process.stderr, self.stderr.append),
+                         daemon=True).start()
         try:
-            ready = _wait_for(lines, lambda m: m.get("ready") is True, STARTUP_SECONDS)
-        except TimeoutError:
+            self._write(setup)
+            ready = _wait_for(self.lines, lambda m: m.get("ready") is True, STARTUP_SECONDS)
+        except (OSError, TimeoutError):
             ready = None
         if ready is None:
-            detail = "".join(line for line in stderr if line)[-1500:]
-            raise RuntimeError(f"the case runner did not start:\n{detail}")
-        for settled, instance in enumerate(instances):
+            self.kill()
+            raise RuntimeError(f"the case runner did not start:\n{self._stderr(1500)}")
+
+    def run(self, instances: list[Instance], outcomes: dict[str, Outcome]) -> tuple[int, bool]:
+        """Run instances until done or one of them ends the child: how many were settled, and
+        whether the child is still fit for more."""
+        try:
+            self._write({"instances": [[i.case.exercise, i.case.name, i.seed] for i in instances]})
+        except OSError:  # it ended between requests
+            outcomes[instances[0].key] = self._crashed()
+            return 1, False
+        for settled, instance in enumerate(instances, 1):
             key = instance.key
             try:
-                message = _wait_for(lines, lambda m: m.get("key") == key, instance.case.timeout)
+                message = _wait_for(self.lines, lambda m: m.get("key") == key, instance.case.timeout)
             except TimeoutError:
                 outcomes[key] = Outcome(problem=Problem(
                     "timed out", f"no result after {instance.case.timeout:g} s: "
                     "an endless loop, or far too slow"))
-                return settled + 1
+                return settled, False
             if message is None:
-                outcomes[key] = Outcome(problem=Problem(
-                    "crashed", f"the process running your code ended during this case "
-                    f"(exit status {child.wait()})", "".join(line for line in stderr if line)[-300:].strip()))
-                return settled + 1
+                outcomes[key] = self._crashed()
+                return settled, False
             try:
                 outcomes[key] = Outcome.from_json(message)
             except ValueError as error:
                 outcomes[key] = Outcome(problem=Problem("bad result", str(error)))
-        return len(instances)
-    finally:
-        _kill_group(child)
+        return len(instances), True
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+
+    def _crashed(self) -> Outcome:
+        self.kill()
+        return Outcome(problem=Problem(
+            "crashed", f"the process running your code ended during this case "
+            f"(exit status {self.process.returncode})", self._stderr(300)))
+
+    def _stderr(self, limit: int) -> str:
+        return "".join(line for line in self.stderr if line)[-limit:].strip()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
 
 def _pump(stream: Optional[IO[str]], put: Callable[[Optional[str]], None]) -> None:
@@ -163,14 +224,6 @@ def _wait_for(lines: queue.Queue[Optional[str]], wanted: Callable[[dict[str, Any
             continue
         if isinstance(message, dict) and wanted(message):
             return message
-
-
-def _kill_group(child: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    child.wait()
 
 
 if __name__ == "__main__":

@@ -28,10 +28,14 @@ def base_python() -> str:
     return str(candidate) if candidate.exists() else sys.executable
 
 
-def bootstrap(home: str, audit: bool) -> str:
-    hook = f"kata.guard.install_audit_hook({home!r})\n" if audit else ""
-    return (f"import sys\nsys.path.insert(0, {home!r})\nimport kata.guard\n"
-            f"kata.guard.limit_resources()\n{hook}import kata.runner\nkata.runner.child_main()\n")
+def bootstrap(home: str, audit: bool, confine: bool) -> str:
+    guards = ["kata.guard.limit_resources()"]
+    if confine:
+        guards.append(f"kata.guard.confine({home!r})")
+    if audit:
+        guards.append(f"kata.guard.install_audit_hook({home!r})")
+    return "\n".join([f"import sys\nsys.path.insert(0, {home!r})\nimport kata.guard", *guards,
+                      "import kata.runner\nkata.runner.child_main()\n"])
 
 
 def lay_out(workdir: Path, exercise_files: dict[str, bytes]) -> None:
@@ -55,13 +59,15 @@ def lay_out(workdir: Path, exercise_files: dict[str, bytes]) -> None:
 class Sandbox:
     kind: str  # "bubblewrap" or "audit hook"
     description: str
+    confine: bool = False  # the audit hook's kernel-level backstop (Landlock and seccomp)
 
     def command(self, workdir: Path) -> ChildCommand:
         python = base_python()
         if self.kind == "audit hook":
-            return ChildCommand([python, "-I", "-S", "-c", bootstrap(str(workdir), audit=True)], workdir)
+            code = bootstrap(str(workdir), audit=True, confine=self.confine)
+            return ChildCommand([python, "-I", "-S", "-c", code], workdir)
         return ChildCommand([*bubblewrap_prefix(workdir, python), python, "-I", "-S", "-c",
-                             bootstrap(INSIDE, audit=False)], workdir)
+                             bootstrap(INSIDE, audit=False, confine=False)], workdir)
 
 
 def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
@@ -76,24 +82,39 @@ def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
         args += ["--ro-bind", prefix, prefix]
     if not python.startswith(("/usr/", prefix)):
         args += ["--ro-bind", python, python]
-    return args + ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                   "--bind", str(workdir), INSIDE, "--chdir", INSIDE,
-                   "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(workdir), INSIDE]
+    for support in ("kata", "tests"):  # the code that runs the cases: read-only to the code it runs
+        if (workdir / support).is_dir():
+            args += ["--ro-bind", str(workdir / support), f"{INSIDE}/{support}"]
+    return args + ["--chdir", INSIDE, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
 
 
 def choose(preference: str = "auto") -> Sandbox:
     """bubblewrap if asked for or available and working; otherwise the audit-hook fallback."""
-    fallback = Sandbox("audit hook", "isolated Python with an audit hook and resource limits "
-                                     "(bubblewrap {reason})")
-    if preference == "audit-hook":
-        return Sandbox(fallback.kind, fallback.description.format(reason="not asked for"))
-    reason = _bubblewrap_problem()
-    if reason is None:
-        return Sandbox("bubblewrap", "bubblewrap: private filesystem view, own PID namespace, "
-                                     "no network, resource limits")
-    if preference == "bubblewrap":
-        raise RuntimeError(f"bubblewrap was asked for but {reason}")
-    return Sandbox(fallback.kind, fallback.description.format(reason=reason))
+    if preference != "audit-hook":
+        reason = _bubblewrap_problem()
+        if reason is None:
+            return Sandbox("bubblewrap", "bubblewrap: private filesystem view, own PID namespace, "
+                                         "no network, resource limits")
+        if preference == "bubblewrap":
+            raise RuntimeError(f"bubblewrap was asked for but {reason}")
+    else:
+        reason = "not asked for"
+    applied, problem = _confinement()
+    kernel = f"kernel confinement ({applied})" if applied else f"no kernel confinement ({problem})"
+    return Sandbox("audit hook", f"isolated Python with {kernel}, an audit hook and resource "
+                                 f"limits (bubblewrap {reason})", confine=bool(applied))
+
+
+def _confinement() -> tuple[str, str]:
+    """What kata.guard.confine enforces on this machine, else why it cannot: tried in a child."""
+    code = (f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport kata.guard\n"
+            "print(kata.guard.confine('/tmp'))")
+    probe = subprocess.run([base_python(), "-I", "-S", "-c", code], capture_output=True, text=True,
+                           timeout=30)
+    if probe.returncode != 0:
+        return "", (probe.stderr.strip().splitlines() or ["it failed"])[-1][:200]
+    return probe.stdout.strip(), ""
 
 
 def _bubblewrap_problem() -> str | None:
