@@ -54,7 +54,7 @@ def test_fit_returns_the_loss_before_each_step(impl: Implementation) -> Result:
     return {"losses": losses, "parameters after": [p.data for p in model.parameters()]}
 
 
-@graded(seeds=(1, 2), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
+@graded(seeds=(1,), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
 def test_fit_learns_two_moons(impl: Implementation, seed: int) -> Result:
     """MLP(2, [8, 1]) fit on 16 noisy two-moons points for 50 steps: from chance to most of them right."""
     xs, ys = moons(16, noise=0.1, seed=seed)
