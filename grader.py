@@ -148,7 +148,7 @@ def exercise_status(s: ExerciseScore) -> str:
     return f"{s.passed_count} of {len(s.verdicts)} cases; first failure {first.instance.case.title}: {reason(first)}"
 
 
-def render(report: Report, sandbox: Sandbox) -> str:
+def render(report: Report) -> str:
     sub = report.submission
     lines = [f"{sub.name}: {report.points:.1f} / 100 ({report.status}; {report.seconds:.1f} s)"]
     for s in report.scores:
@@ -161,11 +161,15 @@ def render(report: Report, sandbox: Sandbox) -> str:
 
 
 def case_rows(report: Report) -> list[dict[str, Any]]:
+    """One row per graded instance, numbered within its exercise as Gradescope numbers tests."""
     rows = []
     for s in report.scores:
-        for v in s.verdicts:
+        for number, v in enumerate(s.verdicts, 1):
+            seed = "" if v.instance.seed is None else f" (seed {v.instance.seed})"
             rows.append({
                 "key": v.instance.key, "exercise": s.exercise.name, "case": v.instance.case.name,
+                "title": f"{s.exercise.name}: {v.instance.case.title}{seed}",
+                "number": f"{s.exercise.number}.{number}",
                 "seed": v.instance.seed, "hidden": v.instance.case.hidden,
                 "points": points_of(s.exercise, v, len(s.verdicts)),
                 "max_points": s.exercise.points / len(s.verdicts),
@@ -195,21 +199,24 @@ def write_csv(reports: list[Report], path: Path) -> None:
 
 
 def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
-    """results.json in Gradescope's format: one test per graded instance."""
-    tests = []
-    for s in report.scores:
-        for number, (row, v) in enumerate(zip(case_rows(Report(report.submission, [s], 0)), s.verdicts), 1):
-            seed = "" if v.instance.seed is None else f" (seed {v.instance.seed})"
-            tests.append({
-                "name": f"{s.exercise.name}: {v.instance.case.title}{seed}",
-                "number": f"{s.exercise.number}.{number}",
-                "score": row["points"], "max_score": row["max_points"], "status": row["status"],
-                "output": row["reason"] or "agrees with PyTorch",
-                "visibility": "after_published" if row["hidden"] else "visible",
-            })
+    """results.json in Gradescope's format: one test per graded instance.
+
+    The overall output gives points only: the reasons live in the tests, where
+    a hidden case's reason stays hidden until the grades are published.
+    """
+    tests = [{
+        "name": row["title"], "number": row["number"], "score": row["points"],
+        "max_score": row["max_points"], "status": row["status"],
+        "output": row["reason"] or "agrees with PyTorch",
+        "visibility": "after_published" if row["hidden"] else "visible",
+    } for row in case_rows(report)]
+    summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}" for s in report.scores]
+    if report.submission.ignored:
+        summary.append(f"ignored (not exercise files): {', '.join(report.submission.ignored)}")
+    summary += [f"refused: {refusal}" for refusal in report.submission.refused]
     return {
         "score": report.points, "execution_time": report.seconds,
-        "output": render(report, sandbox) + f"\nsandbox: {sandbox.description}",
+        "output": "\n".join([*summary, f"sandbox: {sandbox.description}"]),
         "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
         "tests": tests,
     }
@@ -259,7 +266,7 @@ def _grade_class(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         reports = list(pool.map(lambda s: grade(s, grading_plan, sandbox), submissions))
     for report in reports:
-        print(render(report, sandbox))
+        print(render(report))
     if args.csv:
         write_csv(reports, args.csv)
     if args.json:

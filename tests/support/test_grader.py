@@ -1199,3 +1199,23 @@ def test_gradescope_shows_hidden_cases_only_after_publishing(batches: Batches) -
         "after_published" if h else "visible" for h in hidden]
     rows = finished.report("endless_backward")["cases"]
     assert [case["hidden"] for case in rows] == hidden
+
+
+
+def test_gradescope_overall_output_names_no_hidden_case() -> None:
+    """The output every student sees gives points per exercise; a hidden case's name and reason stay in its test."""
+    import grader
+    from kata.compare import Verdict
+    from kata.outcome import Problem
+    from kata.sandbox import Sandbox
+    from kata.scoring import ExerciseScore
+
+    backward = exercise_named("backward")
+    hidden = [i for i in instances_of("backward") if i.case.hidden]
+    verdicts = [Verdict(i, False, Problem("raised", "secret reason")) for i in hidden]
+    report = grader.Report(grader.Submission("learner"), [ExerciseScore(backward, verdicts)], 0.1)
+    results = grader.gradescope_results(report, Sandbox("audit hook", "test sandbox"))
+    assert "secret reason" not in results["output"]
+    assert not any(i.case.title in results["output"] for i in hidden)
+    assert {t["visibility"] for t in results["tests"]} == {"after_published"}
+    assert all(t["output"] == "raised: secret reason" for t in results["tests"])
