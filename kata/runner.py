@@ -54,8 +54,8 @@ def child_main() -> None:
     _send(channel, {"ready": True})
     for line in sys.stdin:
         for exercise, name, seed in json.loads(line)["instances"]:
-            case = next(c for c in cases_of(exercise) if c.name == name)
-            _send(channel, {"key": Instance(case, seed).key, **_run(Instance(case, seed), impl)})
+            instance = Instance(next(c for c in cases_of(exercise) if c.name == name), seed)
+            _send(channel, {"key": instance.key, **_run(instance, impl)})
 
 
 def _run(instance: Instance, impl: Implementation) -> dict[str, Any]:
