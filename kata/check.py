@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
     cache = OracleCache()
-    with Session(args.package) as session:  # one child process for every exercise, while it lasts
+    # One child process for every exercise, while it lasts.
+    with Session(args.package, stop_after_timeout=True) as session:
         scores = score(plan(exercises), session.run, stop_at_first_failure=True,
                        expected=cache.outcome)
     cache.save()
@@ -112,7 +113,8 @@ def explain(verdict: Verdict, package: str) -> str:
 
 def _problem_phrase(kind: str) -> str:
     return {"raised": "raised", "timed out": "timed out", "crashed": "crashed",
-            "bad result": "returned something that is not a number"}.get(kind, kind)
+            "bad result": "returned something that is not a number",
+            "not run": "was not run"}.get(kind, kind)
 
 
 if __name__ == "__main__":

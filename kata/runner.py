@@ -81,9 +81,12 @@ class Session:
     """
 
     def __init__(self, package: str, search_path: Optional[Path] = None,
-                 command: ChildCommand = LOCAL) -> None:
+                 command: ChildCommand = LOCAL, stop_after_timeout: bool = False) -> None:
         self.setup = {"package": package, "search_path": str(search_path or "")}
         self.command = command
+        # make check's choice: after one case hangs, the rest of the run would most likely hang
+        # too, one time limit each, so they are reported as not run; the grader runs them all.
+        self.stop_after_timeout = stop_after_timeout
         self.child: Optional[_Child] = None
         self.started = False  # whether a child has ever started
 
@@ -106,7 +109,13 @@ class Session:
             settled, alive = self.child.run(pending, outcomes)
             if not alive:
                 self.close()
+            last = outcomes[pending[settled - 1].key]
             pending = pending[settled:]
+            if self.stop_after_timeout and last.problem and last.problem.kind == "timed out":
+                for instance in pending:
+                    outcomes[instance.key] = Outcome(problem=Problem(
+                        "not run", "an earlier case timed out; fix that one first"))
+                break
         return outcomes
 
     def close(self) -> None:

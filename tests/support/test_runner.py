@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kata.cases import cases_of
-from kata.runner import run_isolated
+from kata.runner import Session, run_isolated
 
 CASES = {case.name: case for case in cases_of("value")}
 SUM = CASES["test_sum_passes_its_grad_to_both_operands"]
@@ -114,6 +114,19 @@ def test_an_endless_loop_times_out_and_the_next_case_still_runs(
     assert outcomes[after.key].problem is None
     assert outcomes[after.key].result == PRODUCT_RESULT
     assert elapsed < SUM.timeout  # the short timeout was the one applied
+
+
+def test_make_checks_session_reports_the_cases_after_a_hang_as_not_run(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """With stop_after_timeout, one time limit is spent, not one per remaining case."""
+    package, _ = write_candidate(tmp_path, request, on_add="while True:\n    pass")
+    hanging = [dataclasses.replace(case, timeout=1.0).instances()[0] for case in (SUM, PRODUCT, NEW_VALUE)]
+    started = time.monotonic()
+    with Session(package, search_path=tmp_path, stop_after_timeout=True) as session:
+        outcomes = session.run(hanging)
+    kinds = [outcome.problem.kind if outcome.problem else None for outcome in outcomes.values()]
+    assert kinds == ["timed out", "not run", "not run"]
+    assert time.monotonic() - started < 2 * hanging[0].case.timeout
 
 
 def test_a_process_exit_is_a_crash_and_the_next_case_still_runs(
