@@ -1,6 +1,7 @@
 """kata.check: the report a learner reads after `make check`."""
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -30,13 +31,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
 
     KATA_HOME keeps the progress and cache these runs write away from the learner's own.
     """
-    def run(args: list[str]) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, KATA_HOME=str(tmp_path_factory.mktemp("kata-home")))
+    def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ, KATA_HOME=str(home))
         return subprocess.run([sys.executable, "-m", "kata.check", *args], cwd=ROOT,
                               capture_output=True, text=True, timeout=300, env=env)
 
+    homes = {name: tmp_path_factory.mktemp("kata-home") for name in RUNS}  # mktemp is not thread-safe
     with ThreadPoolExecutor(len(RUNS)) as pool:
-        futures = {name: pool.submit(run, args) for name, args in RUNS.items()}
+        futures = {name: pool.submit(run, args, homes[name]) for name, args in RUNS.items()}
         return {name: future.result() for name, future in futures.items()}
 
 
