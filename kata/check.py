@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from pathlib import Path
+from typing import Optional
 
 from .compare import Verdict
 from .diagnosis import diagnose
-from .curriculum import EXERCISES, exercise_named
+from .curriculum import EXERCISES, Exercise, exercise_named
+from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
+from .progress import PATH as PROGRESS_PATH
 from .progress import load as load_progress
 from .runner import Session
 from .scoring import ExerciseScore, plan, score
@@ -25,27 +29,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError as error:
         print(error.args[0], file=sys.stderr)
         return 2
-    cache = OracleCache()
-    # One child process for every exercise, while it lasts.
-    with Session(args.package, stop_after_timeout=True) as session:
-        scores = score(plan(exercises), session.run, stop_at_first_failure=True,
-                       expected=cache.outcome)
-    cache.save()
+    scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
     print(render(scores, args.package, narrowed=bool(args.exercise)))
     return 0 if all(s.passed for s in scores) else 1
 
 
-def remember(scores: list[ExerciseScore]) -> None:
+def check(exercises: list[Exercise], package: str, search_path: Optional[Path] = None,
+          cache_path: Path = CACHE_PATH) -> list[ExerciseScore]:
+    """Grade the exercises in order, up to the first that fails, with PyTorch's answers cached."""
+    cache = OracleCache(cache_path)
+    # One child process for every exercise, while it lasts.
+    with Session(package, search_path, stop_after_timeout=True) as session:
+        scores = score(plan(exercises), session.run, stop_at_first_failure=True,
+                       expected=cache.outcome)
+    cache.save()
+    return scores
+
+
+def remember(scores: list[ExerciseScore], path: Path = PROGRESS_PATH) -> None:
     """Record which exercises pass now, for make hint and make reveal."""
-    progress = load_progress()
+    progress = load_progress(path)
     for s in scores:
         if s.passed:
             progress.passed.add(s.exercise.name)
         elif not s.blocked_by:
             progress.passed.discard(s.exercise.name)
-    progress.save()
+    progress.save(path)
 
 
 def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:

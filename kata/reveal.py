@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from . import progress as progress_file
+from .check import check, remember
 from .curriculum import EXERCISES, Exercise, exercise_named
-from .oracle_cache import OracleCache
 # The grading make check does (kata.check), taken from where check.py takes it: mypy --strict
 # does not let another module re-export names it only imports.
-from .runner import ROOT, run_isolated
-from .scoring import plan, score
+from .runner import ROOT
 
 Ask = Callable[[str], str]  # shows a question, returns the answer typed
 
@@ -37,17 +36,9 @@ def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
         return 1
     print(f"Running the cases of exercise {exercise.number} ({name}) on exercises/{name}.py ...",
           file=sys.stderr, flush=True)
-    cache = OracleCache(root / ".kata" / "oracle-cache.json")  # as make check keeps it
-    (result,) = score(plan([exercise]),
-                      lambda instances: run_isolated("exercises", instances, search_path=root),
-                      stop_at_first_failure=True, expected=cache.outcome)
-    cache.save()
-    progress = progress_file.load(progress_path)
-    if result.passed:
-        progress.passed.add(name)
-    else:
-        progress.passed.discard(name)
-    progress.save(progress_path)
+    (result,) = check([exercise], "exercises", search_path=root,
+                      cache_path=root / ".kata" / "oracle-cache.json")  # as make check keeps it
+    remember([result], progress_path)
     total = len(result.verdicts)
     if not result.passed:
         failing = total - result.passed_count
