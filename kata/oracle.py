@@ -71,10 +71,10 @@ class Value:
         # Detached copies: the local derivative only, not paths through earlier nodes.
         copies = {id(child): child.tensor.detach().requires_grad_() for child in unique}
         out = self._forward(*(copies[id(child)] for child in self._prev))
-        grads = torch.autograd.grad(out, [copies[id(c)] for c in unique],
-                                    torch.tensor(self.grad, dtype=torch.float64), allow_unused=True)
-        for child, grad in zip(unique, grads):
-            child.grad += 0.0 if grad is None else grad.item()
+        # No grad_outputs tensor: passing one makes PyTorch import SymPy, half a second.
+        local_grads = torch.autograd.grad(out, [copies[id(c)] for c in unique], allow_unused=True)
+        for child, local in zip(unique, local_grads):
+            child.grad += 0.0 if local is None else local.item() * self.grad
 
     def __add__(self, other: Operand) -> Value:
         o = _operand(other)
