@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
-from typing import Any, Callable
+import sys
+from typing import Any, Callable, Iterator
 
 from .graph import nodes_in_order
 
@@ -39,6 +41,21 @@ def apply_local_derivatives(out: Any, out_grad: float) -> None:
     out.grad = out_grad
     for node in reversed(nodes_in_order(out)):
         node._backward()
+
+
+@contextlib.contextmanager
+def default_recursion_limit() -> Iterator[None]:
+    """Python's default recursion limit, 1000, while the block runs.
+
+    A learner's file may raise the limit to let a recursive walk through; a
+    case about deep graphs puts it back so that only an explicit stack passes.
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def set_parameters(model: Any, rng: random.Random) -> list[float]:
