@@ -7,6 +7,7 @@ error contract (which bad inputs raise what) is the kata's own.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 from typing import Any, Callable, Optional, Sequence, Union
@@ -17,6 +18,11 @@ import warnings
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 
 import torch  # noqa: E402  (after the filter above)
+
+# PyTorch's 165,000 objects live until exit anyway: frozen, the cyclic garbage
+# collector no longer walks them, above all while the interpreter shuts down
+# (0.4 s of every run that imports PyTorch, measured by make bench).
+gc.freeze()
 
 from .graph import nodes_in_order  # noqa: E402
 
