@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, TextIO
 
 from .implementation import Implementation
-from .outcome import _learner_line
+from .outcome import learner_line
 from .scenario_tools import moons, set_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,9 +263,7 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
                     needs: str = "every exercise working") -> str:
     """One paragraph: what raised, in which of the learner's files and lines, and what to do."""
     package = impl.package
-    where = _learner_line(error, impl)
-    if not where and isinstance(error, SyntaxError) and error.filename:
-        where = _syntax_error_place(error, package)
+    where = learner_line(error, impl)
     message = str(error)
     raised = f"{type(error).__name__}: {message}" if message else type(error).__name__
     if where:
@@ -276,18 +274,6 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
     text = (f"Stopped while {doing}. {place} This needs {needs}; "
             "`make check` shows which exercise to finish next.")
     return textwrap.fill(text, width=88)
-
-
-def _syntax_error_place(error: SyntaxError, package: str) -> str:
-    """A syntax error has no frame in the learner's file, only the file's name and line."""
-    path = Path(str(error.filename)).resolve()
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return ""
-    home = Path(list(spec.submodule_search_locations)[0]).resolve()
-    if not path.is_relative_to(home):
-        return ""
-    return f"{path.relative_to(home.parent)}, line {error.lineno}"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
+import importlib.util
 import io
 import traceback
 from dataclasses import asdict, dataclass
@@ -69,7 +69,7 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
         with contextlib.redirect_stdout(printed):
             result = instance.build(impl)
     except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
-        problem = Problem("raised", _one_line(error), _learner_line(error, impl))
+        problem = Problem("raised", _one_line(error), learner_line(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
     graph, seed = _traced_graph()
     return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed)
@@ -104,13 +104,20 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def _learner_line(error: BaseException, impl: Any) -> str:
-    """The innermost frame of the traceback that lies in the implementation's own files."""
-    try:
-        package = importlib.import_module(impl.package)
-    except Exception:
+def learner_line(error: BaseException, impl: Any) -> str:
+    """Where in the implementation's own files error was raised: the innermost such frame."""
+    try:  # find, not import: a package with a syntax error does not import
+        spec = importlib.util.find_spec(impl.package)
+    except (ImportError, ValueError):
         return ""
-    home = Path(package.__file__ or "").resolve().parent
+    if spec is None or spec.origin is None:
+        return ""
+    home = Path(spec.origin).resolve().parent
+    if isinstance(error, SyntaxError) and error.filename:
+        # A syntax error has no frame in the file, only the file's name and line.
+        path = Path(error.filename).resolve()
+        if path.is_relative_to(home):
+            return f"{path.relative_to(home.parent)}, line {error.lineno}: {(error.text or '').strip()}"
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         path = Path(frame.filename).resolve()
         if path.is_relative_to(home):

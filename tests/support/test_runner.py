@@ -178,6 +178,17 @@ def test_an_exception_in_the_learners_file_names_that_file_and_line(
     assert outcomes[instances[1].key].result == PRODUCT_RESULT
 
 
+def test_a_syntax_error_in_the_learners_file_names_that_file_and_line(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A syntax error has no frame in value.py, yet where still points at its line."""
+    package, source = write_candidate(tmp_path, request, prelude="broken = (")
+    outcomes = run_isolated(package, SUM.instances(), search_path=tmp_path)
+    (outcome,) = outcomes.values()
+    assert outcome.problem is not None and outcome.problem.kind == "raised"
+    assert outcome.problem.message.startswith("SyntaxError")
+    assert outcome.problem.where == f"{package}/value.py, line {line_number(source, 'broken = (')}: broken = ("
+
+
 def test_results_that_are_not_numbers_are_bad_results_case_by_case(
         tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """A grad holding a Value, or data that is a str subclass, is a 'bad result' naming the entry."""
