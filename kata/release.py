@@ -19,7 +19,11 @@ NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py"
 FOR_GRADESCOPE = ("grader.py", "requirements.txt", "kata/", "tests/__init__.py", "tests/test_",
                   "tests/hidden/")
 
-STUDENT_WORKFLOW = """\
+# PyPI's Linux wheel of PyTorch bundles CUDA, several GB; this index serves the
+# CPU build of the same release (192 MB), which is all the oracle needs.
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+
+STUDENT_WORKFLOW = f"""\
 name: check
 on: [push, pull_request]
 jobs:
@@ -31,9 +35,11 @@ jobs:
         with:
           python-version: "3.11"
       - run: make check
+        env:
+          PIP_EXTRA_INDEX_URL: {CPU_TORCH_INDEX}
 """
 
-SETUP_SH = """\
+SETUP_SH = f"""\
 #!/usr/bin/env bash
 # Runs once, when Gradescope builds the autograder image.
 set -euo pipefail
@@ -41,7 +47,7 @@ apt-get update
 apt-get install -y python3 python3-venv python3-pip bubblewrap
 cd /autograder/source
 python3 -m venv .venv
-.venv/bin/pip install -r requirements.txt
+.venv/bin/pip install --extra-index-url {CPU_TORCH_INDEX} -r requirements.txt
 """
 
 RUN_AUTOGRADER = """\
