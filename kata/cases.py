@@ -11,9 +11,9 @@ import ast
 import importlib
 import inspect
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 # What a scenario returns: named numbers, lists of numbers, or strings (error names).
 ResultValue = Union[float, str, list[float]]
@@ -31,6 +31,12 @@ class Case:
     abs_tol: float
     timeout: float  # seconds of wall-clock time for one instance
     compare: str  # "close", or "order" for a topological order
+    # Result names whose expected numbers the kata's reference decides, not PyTorch (counts, flags).
+    kata_keys: tuple[str, ...] = ()
+    # For a long list result, what each element is ("layer 0, neuron 1, w2"), to name those that differ.
+    places: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    # Misconceptions that show in this case's results, each a function of (yours, expected).
+    misconceptions: tuple[Callable[[Result, Result], str], ...] = ()
 
     @property
     def title(self) -> str:
@@ -47,13 +53,22 @@ class Case:
 
     @property
     def source(self) -> str:
-        """The scenario's body as a learner reads it: no decorator, signature or docstring."""
+        """The scenario's body as a learner reads it: no decorator, signature or docstring;
+        then the suite's own helpers that it calls (such as _mlp_case), whole."""
         source = textwrap.dedent(inspect.getsource(self.scenario))
         function = ast.parse(source).body[0]
         assert isinstance(function, ast.FunctionDef)
         body = function.body[1:] if ast.get_docstring(function) else function.body
         lines = source.splitlines()[body[0].lineno - 1 : body[-1].end_lineno]
-        return textwrap.dedent("\n".join(lines))
+        shown = textwrap.dedent("\n".join(lines))
+        suite = inspect.getmodule(self.scenario)
+        called = dict.fromkeys(node.func.id for statement in body for node in ast.walk(statement)
+                               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
+        for name in called:
+            helper = getattr(suite, name, None)
+            if name.startswith("_") and inspect.isfunction(helper):
+                shown += "\n\nwhere:\n" + textwrap.dedent(inspect.getsource(helper)).rstrip()
+        return shown
 
     def instances(self) -> list[Instance]:
         if not self.seeds:
@@ -89,6 +104,9 @@ def graded(
     abs_tol: float = 1e-12,
     timeout: float = 10.0,
     compare: str = "close",
+    kata_keys: tuple[str, ...] = (),
+    places: Optional[Mapping[str, tuple[str, ...]]] = None,
+    misconceptions: tuple[Callable[[Result, Result], str], ...] = (),
 ) -> Callable[[Scenario], Callable[..., None]]:
     """Register a scenario of the suite tests/test_<exercise>.py as a graded case.
 
@@ -98,7 +116,8 @@ def graded(
 
     def register(scenario: Scenario) -> Callable[..., None]:
         exercise = scenario.__module__.rpartition(".test_")[2]
-        case = Case(exercise, scenario.__name__, scenario, seeds, rel_tol, abs_tol, timeout, compare)
+        case = Case(exercise, scenario.__name__, scenario, seeds, rel_tol, abs_tol, timeout, compare,
+                    kata_keys, dict(places or {}), misconceptions)
         _REGISTRY.setdefault(exercise, {})[case.name] = case
 
         def test(candidate: Any, seed: Optional[int]) -> None:

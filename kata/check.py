@@ -8,15 +8,18 @@ import textwrap
 from pathlib import Path
 from typing import Optional
 
-from .compare import Verdict
-from .diagnosis import diagnose
+from .compare import Row, Verdict
+from .diagnosis import NodeCache, diagnose
 from .curriculum import EXERCISES, Exercise, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
+from .progress import HOME
 from .progress import PATH as PROGRESS_PATH
 from .progress import load as load_progress
 from .runner import Session
 from .scoring import ExerciseScore, plan, score
+
+NODE_CACHE_PATH = HOME / "node-cache.json"  # PyTorch's numbers for the graphs diagnosed so far
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
-    print(render(scores, args.package, narrowed=bool(args.exercise)))
+    print(render(scores, args.package, narrowed=bool(args.exercise),
+                 node_cache=NodeCache(NODE_CACHE_PATH)))
     return 0 if all(s.passed for s in scores) else 1
 
 
@@ -59,7 +63,8 @@ def remember(scores: list[ExerciseScore], path: Path = PROGRESS_PATH) -> None:
     progress.save(path)
 
 
-def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
+def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
+           node_cache: Optional[NodeCache] = None) -> str:
     done = sum(s.passed for s in scores)
     points = sum(s.points for s in scores)
     total = sum(s.exercise.points for s in scores)
@@ -72,7 +77,7 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
             lines.append(f"{head} {'-':>5} / {e.points:<3} blocked: finish {s.blocked_by.name} first")
         else:
             lines.append(f"{head} {s.points:5.1f} / {e.points:<3} "
-                         f"{s.passed_count} of {len(s.verdicts)} cases")
+                         f"{s.passed_count} of {len(s.verdicts)} cases{_unsettled(s)}")
     failing = next((s for s in scores if not s.passed), None)
     if failing is None:
         lines += ["", "Every case agrees with PyTorch. Well done!"]
@@ -81,22 +86,32 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool) -> str:
     lines += ["", f"Next: exercise {e.number} ({e.name}), in {package}/{e.name}.py: {e.title}"]
     verdict = failing.first_failure
     if verdict is not None:
-        lines += ["", explain(verdict, package)]
+        lines += ["", explain(verdict, package, node_cache)]
     if not narrowed:
         lines += ["", f"To check this exercise alone: make check EX={e.name}"]
     return "\n".join(lines)
+
+
+def _unsettled(s: ExerciseScore) -> str:
+    """How many cases hung, or were not run after one hung: they are neither passed nor judged."""
+    kinds = [v.problem.kind for v in s.verdicts if v.problem]
+    counts = [f"{kinds.count(kind)} {kind}" for kind in ("timed out", "not run") if kind in kinds]
+    return f" ({', '.join(counts)})" if counts else ""
 
 
 def _mark(s: ExerciseScore) -> str:
     return "✓" if s.passed else ("·" if s.blocked_by else "✗")
 
 
-def explain(verdict: Verdict, package: str) -> str:
+def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None) -> str:
     """The first failing case in a learner's words: the math, the code, what went wrong."""
     case = verdict.instance.case
     seed = "" if verdict.instance.seed is None else f" (seed {verdict.instance.seed})"
     lines = [f"✗ {case.exercise}: {case.title}{seed}"]
     lines += [f"  {line}" for line in case.math.splitlines()]
+    if verdict.seed != 1.0:
+        lines.append(f"  Here the root's grad starts at {verdict.seed:g}, not 1, so every grad is "
+                     f"{verdict.seed:g} × the derivative above.")
     lines += ["", f"  The case (impl is your {package} package{', seed as above' if seed else ''}):"]
     lines += [textwrap.indent(case.source, "      "), ""]
     problem = verdict.problem
@@ -105,21 +120,35 @@ def explain(verdict: Verdict, package: str) -> str:
         if problem.where:
             lines.append(f"    at {problem.where}")
     else:
-        width = max(len(row.name) for row in verdict.rows)
-        lines.append(f"    {'':{width}}  {'yours':<24} PyTorch")
-        for row in verdict.rows:
-            mark = "✓" if row.ok else "✗"
-            lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
+        lines += _side_by_side(verdict.rows)
         wrong = [row for row in verdict.rows if not row.ok]
         if wrong and all(row.negated for row in wrong):
             lines.append("  Every wrong number has the right size but the wrong sign. With a number on "
                          "the left,\n  1 - x calls x.__rsub__(1), which must compute other - self.")
-        diagnosis = diagnose(verdict.graph, verdict.seed) if verdict.graph else None
-        if diagnosis is not None and diagnosis.first_wrong is not None:
+        if verdict.cause:
+            lines.append(f"  Likely cause: {verdict.cause}")
+        diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache)
+                     if verdict.graph else None)
+        if diagnosis is not None and diagnosis.culprit is not None:
             lines += ["", diagnosis.render()]
     if verdict.printed:
         lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
     return "\n".join(lines)
+
+
+def _side_by_side(rows: list[Row]) -> list[str]:
+    """Your numbers beside the expected ones; the column says PyTorch only where PyTorch computed them."""
+    by_kata = [row.name for row in rows if not row.by_pytorch]
+    width = max(len(row.name) for row in rows)
+    lines = [f"    {'':{width}}  {'yours':<24} {'expected' if by_kata else 'PyTorch'}"]
+    for row in rows:
+        mark = "✓" if row.ok else "✗"
+        lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
+        lines += [f"      {detail}" for detail in row.details]
+    if by_kata:
+        lines.append("  Expected: PyTorch's numbers, except " + ", ".join(by_kata) +
+                     ", which the kata's reference decides (error names, counts, flags).")
+    return lines
 
 
 def _problem_phrase(kind: str) -> str:

@@ -6,8 +6,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .cases import Instance, Result, ResultValue
+from .cases import Case, Instance, Result, ResultValue
 from .outcome import GraphNode, Outcome, Problem
+
+
+LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
+DIFFERING_SHOWN = 3
 
 
 class BadResult(ValueError):
@@ -56,6 +60,8 @@ class Row:
     expected: str
     ok: bool
     negated: bool = False  # wrong, but exactly minus the expected value
+    by_pytorch: bool = True  # False for what the kata's reference decides: error names, counts, flags
+    details: tuple[str, ...] = ()  # for a long list: the first elements that differ, one a line
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class Verdict:
     printed: str = ""
     graph: Optional[list[GraphNode]] = None  # the candidate's traced graph, for the diagnosis
     seed: float = 1.0
+    reference_graph: Optional[list[GraphNode]] = None  # the oracle's: PyTorch's numbers node by node
+    cause: str = ""  # a misconception the case recognised in the results, or ""
 
     def explain(self) -> str:
         lines = [f"{self.instance.key}: {self.instance.case.math}"]
@@ -89,22 +97,38 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
         yours = validate(candidate.result)
     except BadResult as error:
         return Verdict(instance, False, Problem("bad result", str(error)), printed=candidate.printed)
-    if instance.case.compare == "order":
+    case = instance.case
+    if case.compare == "order":
         rows = _compare_order(yours, expected)
     else:
-        rows = _compare_values(yours, expected, instance.case.rel_tol, instance.case.abs_tol)
-    return Verdict(instance, all(row.ok for row in rows), rows=rows, printed=candidate.printed,
-                   graph=candidate.graph, seed=candidate.seed)
+        rows = [_compare_value(name, yours.get(name), want, case)
+                for name, want in expected.items()]
+    passed = all(row.ok for row in rows)
+    cause = "" if passed else next(
+        (named for recognise in case.misconceptions if (named := recognise(yours, expected))), "")
+    return Verdict(instance, passed, rows=rows, printed=candidate.printed, graph=candidate.graph,
+                   seed=candidate.seed, reference_graph=oracle.graph, cause=cause)
 
 
-def _compare_values(yours: Result, expected: Result, rel_tol: float, abs_tol: float) -> list[Row]:
-    rows = []
-    for name, want in expected.items():
-        got = yours.get(name)
-        ok = _agree(got, want, rel_tol, abs_tol)
-        negated = not ok and got is not None and _agree(_negative(got), want, rel_tol, abs_tol)
-        rows.append(Row(name, _show(got), _show(want), ok, negated))
-    return rows
+def _compare_value(name: str, got: Optional[ResultValue], want: ResultValue, case: Case) -> Row:
+    rel_tol, abs_tol = case.rel_tol, case.abs_tol
+    ok = _agree(got, want, rel_tol, abs_tol)
+    negated = not ok and got is not None and _agree(_negative(got), want, rel_tol, abs_tol)
+    by_pytorch = not isinstance(want, str) and name not in case.kata_keys
+    if (isinstance(want, list) and isinstance(got, list) and len(got) == len(want)
+            and len(want) > LIST_SHOWN):
+        differ = [i for i, (g, w) in enumerate(zip(got, want))
+                  if not math.isclose(g, w, rel_tol=rel_tol, abs_tol=abs_tol)]
+        places = case.places.get(name, ())
+        source = "PyTorch" if by_pytorch else "expected"
+        details = tuple(
+            f"[{i}]{' ' + places[i] if i < len(places) else ''}: yours {got[i]:.10g}, "
+            f"{source} {want[i]:.10g}" for i in differ[:DIFFERING_SHOWN])
+        if len(differ) > DIFFERING_SHOWN:
+            details += (f"... and {len(differ) - DIFFERING_SHOWN} more",)
+        yours = f"{len(differ)} of {len(want)} differ" if differ else f"{len(got)} numbers, all agree"
+        return Row(name, yours, f"{len(want)} numbers", ok, negated, by_pytorch, details)
+    return Row(name, _show(got), _show(want), ok, negated, by_pytorch)
 
 
 def _negative(value: ResultValue) -> ResultValue:

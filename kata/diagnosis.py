@@ -1,19 +1,27 @@
 """The node-by-node diagnosis of a failing case: where the learner's graph first parts from PyTorch.
 
-The learner's own graph (op names, operands, data and grads, as traced by the
-case) is rebuilt in PyTorch from its leaves, so every node gets PyTorch's
-value and PyTorch's gradient whatever shape the learner's graph has. Known
-misconceptions are named when their signature shows.
+Every node of the learner's own graph (op names, operands, data and grads, as
+traced by the case) is set beside PyTorch's data and grad for the same node,
+whatever shape the learner's graph has. PyTorch's numbers come, in this order,
+from the oracle's own traced graph when it has the learner's shape, from
+numbers kept in .kata/ by an earlier run, or from rebuilding the graph in
+PyTorch from its leaves (which imports PyTorch). Known misconceptions are
+named when their signature shows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.outcome traces it
+Expected = list[tuple[float, float]]  # PyTorch's (data, grad) for each node
 REL_TOL, ABS_TOL = 1e-7, 1e-10
+KEPT = 500  # graphs whose PyTorch numbers a node cache keeps
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class NodeRow:
     grad: float
     expected_grad: float
     uses: int  # how many times the node is an operand
+    operands: tuple[int, ...] = ()
 
     @property
     def data_ok(self) -> bool:
@@ -35,26 +44,32 @@ class NodeRow:
     def grad_ok(self) -> bool:
         return _close(self.grad, self.expected_grad)
 
+    @property
+    def name(self) -> str:
+        what = f"{self.op} node" if self.op else "leaf"
+        return f"node {self.index} ({what}{' ' + self.label if self.label else ''})"
+
 
 @dataclass(frozen=True)
 class Diagnosis:
     rows: list[NodeRow]
-    first_wrong: Optional[int]  # index of the node where the learner's numbers first part
+    culprit: Optional[int]  # the node to look at: its forward, its _backward, or the seed
+    where: str  # why that node: what is wrong there
     cause: str  # a named misconception, or ""
 
     def render(self) -> str:
-        lines = ["  Your graph, node by node (operands before the nodes that use them):",
-                 f"    {'':2}{'#':>3}  {'op':<8} {'label':<6} {'your data':>13} {'PyTorch':>13}"
+        lines = ["  Your graph, node by node, root first as backward() visits it:",
+                 f"    {'':2}{'#':>3}  {'op':<8} {'label':<6} {'uses':>4} {'your data':>13} {'PyTorch':>13}"
                  f" {'your grad':>13} {'PyTorch':>13}"]
-        for r in self.rows:
-            mark = "→" if r.index == self.first_wrong else " "
+        for r in reversed(self.rows):
+            mark = "→" if r.index == self.culprit else " "
             data_mark = " " if r.data_ok else "✗"
             grad_mark = " " if r.grad_ok else "✗"
-            lines.append(f"    {mark} {r.index:>3}  {r.op[:8]:<8} {r.label[:6]:<6} {r.data:>13.6g}"
-                         f" {r.expected_data:>12.6g}{data_mark} {r.grad:>13.6g}"
-                         f" {r.expected_grad:>12.6g}{grad_mark}")
-        if self.first_wrong is not None:
-            lines.append(f"  → node {self.first_wrong} is where yours first differs from PyTorch.")
+            lines.append(f"    {mark} {r.index:>3}  {r.op[:8]:<8} {r.label[:6]:<6} {r.uses:>4}"
+                         f" {r.data:>13.6g} {r.expected_data:>12.6g}{data_mark}"
+                         f" {r.grad:>13.6g} {r.expected_grad:>12.6g}{grad_mark}")
+        if self.culprit is not None:
+            lines.append(f"  → {self.where}")
         if self.cause:
             lines.append(f"  Likely cause: {self.cause}")
         return "\n".join(lines)
@@ -64,27 +79,94 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def diagnose(graph: Any, seed: float) -> Optional[Diagnosis]:
+class NodeCache:
+    """PyTorch's numbers for learners' graphs, kept on disk so that a repeat run never imports PyTorch.
+
+    A graph's numbers depend only on its shape, its leaves' data and its seed,
+    never on the learner's own numbers, so that is the key.
+    """
+
+    def __init__(self, path: Optional[Path] = None) -> None:
+        self.path = path
+        self.answers: dict[str, Expected] = {}
+        if path is not None:
+            try:
+                loaded = json.loads(path.read_text())
+                self.answers = {k: [(float(d), float(g)) for d, g in v] for k, v in loaded.items()}
+            except (OSError, ValueError, TypeError, AttributeError):
+                self.answers = {}
+
+    def expected(self, nodes: list[GraphNode], seed: float,
+                 reference: Optional[list[GraphNode]] = None) -> Optional[Expected]:
+        """PyTorch's (data, grad) of each node; reference is the oracle's own traced graph, if any."""
+        key = _shape_key(nodes, seed)
+        if reference is not None and _checked(reference) and _shape_key(reference, seed) == key:
+            return [(float(n[2]), float(n[3])) for n in reference]  # PyTorch's, traced node by node
+        if key in self.answers:
+            return self.answers[key]
+        answer = _replay(nodes, seed)
+        if answer is not None and self.path is not None:
+            self.answers[key] = answer
+            kept = dict(list(self.answers.items())[-KEPT:])
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(json.dumps(kept))
+            except OSError:
+                pass  # a read-only checkout: the numbers are simply computed again next time
+        return answer
+
+
+def _shape_key(nodes: list[GraphNode], seed: float) -> str:
+    """What PyTorch's numbers depend on: each op and its operands, the leaves' data, the seed."""
+    shape = [[n[0], n[4], None if n[4] else float(n[2])] for n in nodes]
+    return hashlib.sha256(json.dumps([shape, float(seed)]).encode()).hexdigest()
+
+
+def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = None,
+             cache: Optional[NodeCache] = None) -> Optional[Diagnosis]:
     """The diagnosis of a traced graph, or None when it cannot be rebuilt (an unknown op, bad data)."""
     nodes = _checked(graph)
     if nodes is None:
         return None
-    expected = _replay(nodes, seed)
+    expected = (cache or NodeCache()).expected(nodes, seed, reference)
     if expected is None:
         return None
     uses = [0] * len(nodes)
     for node in nodes:
         for operand in node[4]:
             uses[operand] += 1
-    rows = [NodeRow(i, n[0], n[1], n[2], d, n[3], g, uses[i])
+    rows = [NodeRow(i, n[0], n[1], n[2], d, n[3], g, uses[i], tuple(n[4]))
             for i, (n, (d, g)) in enumerate(zip(nodes, expected))]
+    culprit, where = _culprit(rows)
+    cause = _cause(rows, culprit, seed) if culprit is not None else ""
+    return Diagnosis(rows, culprit, where, cause)
+
+
+def _culprit(rows: list[NodeRow]) -> tuple[Optional[int], str]:
+    """The node to look at, and why.
+
+    A wrong value: the first node whose operands are right and whose own data
+    is not, so its forward computation. A wrong grad: the grads flow from the
+    root, so the root if its own grad is wrong (the seed), else the node
+    nearest the root whose grad is right but which passed wrong grads on (its
+    _backward, or the moment it was called).
+    """
     wrong_data = next((r for r in rows if not r.data_ok), None)
-    # A node's grad is made from its users' grads: the first wrong one, seen from the root, is the culprit.
-    wrong_grad = next((r for r in reversed(rows) if not r.grad_ok), None)
-    first = wrong_data or wrong_grad
-    return Diagnosis(rows, None if first is None else first.index, _cause(rows, wrong_data, wrong_grad, seed))
-
-
+    if wrong_data is not None:
+        return wrong_data.index, (f"{wrong_data.name}: its operands' data agree with PyTorch, its "
+                                  "own does not. Look at how this operation computes its value.")
+    root = rows[-1]
+    if not root.grad_ok:
+        return root.index, (f"{root.name}, the root: its grad should be {root.expected_grad:g} "
+                            "before any _backward runs.")
+    for r in reversed(rows):
+        wrong = [rows[i] for i in dict.fromkeys(r.operands) if not rows[i].grad_ok]
+        if r.grad_ok and wrong:
+            names = ", ".join(str(w.index) for w in wrong)
+            return r.index, (f"{r.name} has the right grad, but its operand{'s' * (len(wrong) > 1)} "
+                             f"{names} did not get the right share{'s' * (len(wrong) > 1)} from it. "
+                             f"Look at this {r.op}'s _backward, and at when backward() calls it.")
+    return None, ""
 def _checked(graph: Any) -> Optional[list[GraphNode]]:
     """The graph if it is well formed (it comes from the learner's process), else None."""
     if not isinstance(graph, list) or not graph:
@@ -140,34 +222,67 @@ def _replay(nodes: list[GraphNode], seed: float) -> Optional[list[tuple[float, f
     return [(t.item(), seed * (0.0 if g is None else g.item())) for t, g in zip(tensors, grads)]
 
 
-def _cause(rows: list[NodeRow], wrong_data: Optional[NodeRow], wrong_grad: Optional[NodeRow],
-           seed: float) -> str:
-    if wrong_data is not None:
-        if _close(wrong_data.data, -wrong_data.expected_data):
-            return (f"node {wrong_data.index} ({wrong_data.op}) has the right size but the wrong "
-                    "sign. With a number on the left, 1 - x calls x.__rsub__(1), which must "
-                    "compute other - self, not self - other.")
+def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
+    node, root = rows[culprit], rows[-1]
+    if not node.data_ok:
+        if _close(node.data, -node.expected_data):
+            return (f"node {node.index} ({node.op}) has the right size but the wrong sign. With a "
+                    "number on the left, 1 - x calls x.__rsub__(1), which must compute other - "
+                    "self, not self - other.")
         return ""
-    if wrong_grad is None:
+    if not root.grad_ok:
+        if root.grad == 0.0:
+            return ("the root's grad is 0: an unseeded root. backward() starts by adding 1.0 to "
+                    "root.grad (d root/d root = 1); everything else follows from it.")
         return ""
-    if rows[-1].grad == 0.0 and rows[-1].expected_grad != 0.0:
-        return "the root's grad is 0: backward starts by adding 1.0 to root.grad (d root/d root = 1)."
-    if all(r.grad == 0.0 for r in rows if not r.grad_ok):
-        return (f"node {wrong_grad.index} and others never got their grads: a node may pass its "
-                "grad on only once that grad is complete, so call _backward in reverse topological "
-                "order (root first), and let _backward add to the operands' grads.")
-    if wrong_grad.uses >= 2:
-        return (f"node {wrong_grad.index} is used {wrong_grad.uses} times, its users' grads are "
-                "right, yet its own is not: each use must add its share. Use += in _backward, not =.")
-    wrong = [r for r in rows if not r.grad_ok and r.expected_grad != 0.0]
-    ratios = {round(r.grad / r.expected_grad, 6) for r in wrong}
+    wrong = [r for r in rows if not r.grad_ok]
+    if all(r.grad == 0.0 for r in wrong):
+        return (f"node {node.index} passed its grad on before that grad was complete, so nodes "
+                "below it never got theirs: call _backward in reverse topological order (root "
+                "first), and let _backward add to the operands' grads.")
+    operands = [rows[i] for i in dict.fromkeys(node.operands)]
+    shared = next((o for o in operands if not o.grad_ok and o.uses >= 2), None)
+    if shared is not None:
+        return (f"node {shared.index} is used {shared.uses} times, its users' grads are right, yet "
+                "its own is not: each use must add its share. Use += in _backward, not =.")
+    named = _local_derivative_slip(node, operands)
+    if named:
+        return named
+    ratios = {round(r.grad / r.expected_grad, 6) for r in wrong if r.expected_grad != 0.0}
     if len(ratios) == 1:
         (ratio,) = ratios
         if ratio == -1:
-            return "every wrong grad has the right size and the wrong sign: check the signs of the local derivatives."
+            return ("every wrong grad has the right size and the wrong sign: check the signs of "
+                    "the local derivatives.")
         if math.isclose(ratio * seed, 1.0) and seed != 1.0:
-            return (f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was {seed:g}: "
-                    "_backward must multiply each local derivative by the node's own grad.")
+            return (f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was "
+                    f"{seed:g}: _backward must multiply each local derivative by out.grad, the "
+                    "node's own grad.")
         return (f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check the seed "
                 "(root.grad starts from 1) and that each local derivative is used exactly once.")
+    return ""
+
+
+def _local_derivative_slip(node: NodeRow, operands: list[NodeRow]) -> str:
+    """A wrong local derivative of a known kind, read off an operand that only this node uses."""
+    if node.grad == 0.0:
+        return ""
+    for operand in operands:
+        if operand.grad_ok or operand.uses != 1:
+            continue
+        # The local derivative the learner applied, and the one PyTorch has.
+        yours, right = operand.grad / node.grad, operand.expected_grad / node.expected_grad
+        if _close(operand.grad, right) and not _close(node.grad, 1.0):
+            return (f"node {operand.index} got the local derivative {right:g} itself, not "
+                    f"multiplied by out.grad ({node.grad:g}): _backward must multiply each local "
+                    "derivative by out.grad, the node's own grad.")
+        if node.op == "relu" and operand.data == 0.0 and _close(yours, 1.0):
+            return ("relu's derivative at exactly 0 is taken as 1 here; PyTorch takes it as 0. "
+                    "Test x > 0, not x >= 0.")
+        if node.op == "exp" and _close(yours, operand.data) and not _close(right, operand.data):
+            return (f"exp's local derivative is e**x, the result ({node.data:g}), but yours is x "
+                    f"({operand.data:g}), the operand.")
+        if node.op == "*" and len(node.operands) == 2 and _close(yours, operand.data):
+            return ("the local derivatives of * are swapped: d(a*b)/da is b and d(a*b)/db is a, "
+                    "each operand gets the other's data.")
     return ""

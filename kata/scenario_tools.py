@@ -66,6 +66,16 @@ def set_parameters(model: Any, rng: random.Random) -> list[float]:
     return values
 
 
+def parameter_places(nin: int, nouts: list[int]) -> tuple[str, ...]:
+    """What each of MLP(nin, nouts).parameters() is, in order: "layer 0, neuron 1, w2", ..."""
+    places = []
+    for layer, (fan_in, size) in enumerate(zip([nin, *nouts], nouts)):
+        for neuron in range(size):
+            places += [f"layer {layer}, neuron {neuron}, w{i}" for i in range(fan_in)]
+            places.append(f"layer {layer}, neuron {neuron}, b")
+    return tuple(places)
+
+
 def grads(values: list[Any]) -> list[float]:
     return [v.grad for v in values]
 

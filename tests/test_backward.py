@@ -10,7 +10,7 @@ from kata.scenario_tools import (default_recursion_limit, grads, positions, rand
 def test_backward_seeds_the_root_with_one(impl: Implementation) -> Result:
     """d(root)/d(root) = 1; here root = x * y, so x.grad = y and y.grad = x."""
     x, y = impl.Value(3.0), impl.Value(-2.0)
-    root = x * y
+    root = trace(x * y)
     root.backward()
     return {"root.grad": root.grad, "x.grad": x.grad, "y.grad": y.grad}
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
+from kata.misconceptions import missing_parameters
 from kata.scenario_tools import grads, set_parameters
 
 
@@ -20,7 +21,7 @@ def _layer_case(impl: Implementation, nin: int, nout: int, activation: str, seed
             "input grads": grads(x)}
 
 
-@graded()
+@graded(kata_keys=("neurons", "parameters", "outputs"), misconceptions=(missing_parameters,))
 def test_a_layer_returns_one_value_per_neuron(impl: Implementation) -> Result:
     """Layer(3, 4) has 4 neurons of 3 inputs each: 16 parameters; calling it gives a list of 4."""
     layer = impl.Layer(3, 4)

@@ -5,7 +5,8 @@ from typing import Any
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
-from kata.scenario_tools import grads, set_parameters
+from kata.misconceptions import missing_parameters
+from kata.scenario_tools import grads, parameter_places, set_parameters
 
 
 def _mlp_case(impl: Implementation, nin: int, nouts: list[int], activation: str,
@@ -20,7 +21,7 @@ def _mlp_case(impl: Implementation, nin: int, nouts: list[int], activation: str,
     return {"outputs": [o.data for o in outs], "parameter grads": grads(model.parameters())}
 
 
-@graded()
+@graded(kata_keys=("layers", "parameters", "neurons per layer"), misconceptions=(missing_parameters,))
 def test_an_mlp_has_one_layer_per_size(impl: Implementation) -> Result:
     """MLP(3, [4, 4, 1]): layers of 3->4, 4->4 and 4->1: 16 + 20 + 5 = 41 parameters."""
     model = impl.MLP(3, [4, 4, 1])
@@ -37,19 +38,20 @@ def test_one_output_is_a_value_and_several_are_a_list(impl: Implementation) -> R
             "two outputs": type(two).__name__}
 
 
-@graded()
+@graded(places={"parameter grads": parameter_places(3, [4, 4, 1])},
+        misconceptions=(missing_parameters,))
 def test_a_tanh_mlp_with_a_linear_output(impl: Implementation) -> Result:
     """out = W3 . tanh(W2 . tanh(W1 . x + b1) + b2) + b3: the last layer is not squashed."""
     return _mlp_case(impl, 3, [4, 4, 1], "tanh", seed=21)
 
 
-@graded()
+@graded(places={"parameter grads": parameter_places(2, [5, 1])}, misconceptions=(missing_parameters,))
 def test_a_relu_mlp(impl: Implementation) -> Result:
     """Hidden layers relu, the last linear."""
     return _mlp_case(impl, 2, [5, 1], "relu", seed=8)
 
 
-@graded()
+@graded(places={"parameter grads": parameter_places(2, [3, 2])}, misconceptions=(missing_parameters,))
 def test_several_outputs(impl: Implementation) -> Result:
     """MLP(2, [3, 2]): both outputs, and the grads of their sum."""
     return _mlp_case(impl, 2, [3, 2], "tanh", seed=5)

@@ -4,10 +4,11 @@ import random
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
+from kata.misconceptions import missing_parameters, zero_grad_incomplete
 from kata.scenario_tools import grads, raised, set_parameters
 
 
-@graded()
+@graded(kata_keys=("weights", "parameters"), misconceptions=(missing_parameters,))
 def test_a_neuron_has_one_weight_per_input_and_a_bias(impl: Implementation) -> Result:
     """Neuron(3) has 3 weights and a bias: 4 parameters, the bias last."""
     n = impl.Neuron(3)
@@ -52,7 +53,7 @@ def test_inputs_may_be_values_that_get_grads_too(impl: Implementation) -> Result
     return {"out": out.data, "input grads": grads(x)}
 
 
-@graded()
+@graded(misconceptions=(zero_grad_incomplete,))
 def test_zero_grad_clears_every_parameter_grad(impl: Implementation) -> Result:
     """backward() adds to parameter grads; zero_grad() sets them all back to 0."""
     n = impl.Neuron(2)

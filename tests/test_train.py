@@ -4,6 +4,7 @@ import random
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
+from kata.misconceptions import step_uphill
 from kata.scenario_tools import grads, moons, raised, set_parameters
 
 
@@ -34,7 +35,7 @@ def test_losses_refuse_mismatched_or_empty_inputs(impl: Implementation) -> Resul
             "mse empty": raised(lambda: impl.mse_loss([], []))}
 
 
-@graded()
+@graded(misconceptions=(step_uphill,))
 def test_an_sgd_step_moves_each_parameter_against_its_grad(impl: Implementation) -> Result:
     """p <- p - lr * dL/dp, and the grads are left as they were."""
     ps = [impl.Value(1.0), impl.Value(-2.0), impl.Value(0.5)]

@@ -1,0 +1,54 @@
+"""Misconceptions that show in a case's results rather than in a traced graph.
+
+Each takes the learner's results and the expected ones (validated, named as
+the case returns them) and names the misconception, or returns "". A suite
+attaches them to its cases with @graded(misconceptions=...).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .cases import Result
+
+
+def _numbers(result: Result, name: str) -> list[float]:
+    value = result.get(name)
+    if isinstance(value, float):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def step_uphill(yours: Result, expected: Result) -> str:
+    """p + lr * grad instead of p - lr * grad: yours - expected is the same multiple of each grad."""
+    mine, right, grads = _numbers(yours, "data"), _numbers(expected, "data"), _numbers(expected, "grads")
+    if not (len(mine) == len(right) == len(grads)) or not any(grads):
+        return ""
+    factors = {round((m - r) / g, 9) for m, r, g in zip(mine, right, grads) if g != 0.0}
+    if len(factors) == 1 and factors.pop() > 0:
+        return ("every parameter moved along its grad instead of against it: the loss grows. "
+                "A step is p.data -= lr * p.grad.")
+    return ""
+
+
+def missing_parameters(yours: Result, expected: Result) -> str:
+    """parameters() leaves some out: fewer parameters, or fewer parameter grads, than expected."""
+    for name in ("parameters", "parameter grads"):
+        mine, right = _numbers(yours, name), _numbers(expected, name)
+        if not (mine and right):
+            continue
+        count, want = (mine[0], right[0]) if name == "parameters" else (len(mine), len(right))
+        if count < want:
+            return (f"parameters() gives {count:g} of the {want:g} parameters: every weight and "
+                    "every bias must be in it, or training never updates the ones left out.")
+    return ""
+
+
+def zero_grad_incomplete(yours: Result, expected: Result) -> str:
+    """zero_grad() sets some grads back to 0 and forgets the others."""
+    after, right = _numbers(yours, "after"), _numbers(expected, "after")
+    left = [i for i, g in enumerate(after) if g != 0.0]
+    if after and len(after) == len(right) and all(math.isclose(g, 0.0) for g in right) and left:
+        return (f"zero_grad() left {len(left)} of {len(after)} grads as they were (parameters "
+                f"{', '.join(map(str, left))}): it must reset every parameter in parameters().")
+    return ""

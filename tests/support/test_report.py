@@ -1,0 +1,50 @@
+"""make check's report of a failing case: long lists, whose numbers the columns hold, the seed, helpers."""
+
+from __future__ import annotations
+
+from kata.cases import cases_of
+from kata.check import explain
+from tests.support.test_diagnosis import BIAS_LEFT_OUT, NO_OUT_GRAD, Learner, learner, verdict_of
+
+__all__ = ["learner"]  # the fixture, shared with test_diagnosis
+
+BIAS_CUT_OFF = ("neuron.py", "(*self.w, *inputs, self.b)", "(*self.w, *inputs, Value(self.b.data))")
+
+
+def test_a_long_list_says_how_many_differ_and_names_the_first_few(learner: Learner) -> None:
+    """41 parameter grads, the biases' wrong: a count, then each of the first three with its place."""
+    verdict = verdict_of(learner(BIAS_CUT_OFF), "mlp", "test_a_tanh_mlp_with_a_linear_output")
+    shown = explain(verdict, "exercises")
+    (row,) = [r for r in verdict.rows if r.name == "parameter grads"]
+    assert row.yours == "9 of 41 differ" and row.expected == "41 numbers"
+    assert row.details[0].startswith("[3] layer 0, neuron 0, b: yours 0, PyTorch ")
+    assert len(row.details) == 4 and row.details[-1] == "... and 6 more"
+    assert all(detail in shown for detail in row.details)
+
+
+def test_numbers_the_kata_decides_are_not_labelled_pytorch(learner: Learner) -> None:
+    """Counts and flags come from the kata's reference: the column says "expected" and names them."""
+    verdict = verdict_of(learner(BIAS_LEFT_OUT), "neuron",
+                         "test_a_neuron_has_one_weight_per_input_and_a_bias")
+    header = next(line for line in explain(verdict, "exercises").splitlines() if "yours" in line)
+    assert header.split()[-1] == "expected"
+    assert ("except weights, parameters, bias is last, which the kata's reference decides"
+            in explain(verdict, "exercises"))
+    sums = verdict_of(learner(NO_OUT_GRAD), "value", "test_sum_passes_its_grad_to_both_operands")
+    header = next(line for line in explain(sums, "exercises").splitlines() if "yours" in line)
+    assert header.split()[-1] == "PyTorch"
+
+
+def test_a_root_seeded_with_two_says_so_beside_the_math(learner: Learner) -> None:
+    """apply_local_derivatives(out, 2.0): the report says every grad is 2 × the derivative."""
+    verdict = verdict_of(learner(NO_OUT_GRAD), "value", "test_sum_passes_its_grad_to_both_operands")
+    lines = explain(verdict, "exercises").splitlines()
+    assert lines[2] == "  Here the root's grad starts at 2, not 1, so every grad is 2 × the derivative above."
+
+
+def test_a_case_built_by_a_suite_helper_shows_the_helper() -> None:
+    """_mlp_case(impl, 3, [4, 4, 1], ...) is followed by the helper's own code."""
+    (case,) = [c for c in cases_of("mlp") if c.name == "test_a_tanh_mlp_with_a_linear_output"]
+    assert case.source.startswith('return _mlp_case(impl, 3, [4, 4, 1], "tanh", seed=21)\n\nwhere:\n')
+    assert "def _mlp_case(impl: Implementation" in case.source
+    assert "total.backward()" in case.source
