@@ -60,6 +60,11 @@ class Value:
         `_prev` to the operands as a tuple, `_op` as given, and `_local_grads`
         to the empty tuple (a new node is a leaf until `_result` records its
         local derivatives). Annotate it as `tuple[float, ...]`.
+
+        The label is a name for drawings (`kata.draw.draw_dot` shows it in the
+        Value's box) and is graded: Value(2.0, label="x").label is "x". A
+        Value made without one has label "", and so does every result of an
+        operation (`_result` gives it none; the op name goes in `_op`).
         """
         # TODO: set data, grad, label, _prev, _op and _local_grads.
         raise NotImplementedError("exercise 1 (value): write Value.__init__")

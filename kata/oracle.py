@@ -194,8 +194,9 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str = "tanh") -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}, not {activation!r}")
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
+        # The labels are the kata's contract, as in solutions/neuron.py: draw_dot shows them.
+        self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
         self.activation = activation
 
     def __call__(self, x: Sequence[Operand]) -> Value:

@@ -16,6 +16,13 @@ def test_a_neuron_has_one_weight_per_input_and_a_bias(impl: Implementation) -> R
             "bias is last": str(n.parameters()[-1] is n.b)}
 
 
+@graded()
+def test_the_weights_are_labelled_w0_w1_w2_and_the_bias_b(impl: Implementation) -> Result:
+    """Neuron(3) labels its weights "w0", "w1", "w2" and its bias "b", so that draw_dot names them."""
+    n = impl.Neuron(3)
+    return {"labels of w, then b": ",".join([*(w.label for w in n.w), n.b.label])}
+
+
 def _neuron_case(impl: Implementation, activation: str, x: list[float]) -> Result:
     n = impl.Neuron(len(x), activation)
     set_parameters(n, random.Random(7))

@@ -19,6 +19,15 @@ def test_a_new_value_holds_a_float_and_a_zero_grad(impl: Implementation) -> Resu
 
 
 @graded()
+def test_a_value_keeps_the_label_it_is_given_and_a_result_has_none(impl: Implementation) -> Result:
+    """Value(2.0, label="x").label is "x"; a Value made without a label, and the result of an
+    operation, has label "". draw_dot shows each Value's label: dropped, the names are lost."""
+    x, y = impl.Value(2.0, label="x"), impl.Value(-3.0)
+    return {"x.label": x.label, "y.label": y.label, "(x + y).label": (x + y).label,
+            "(x * y).label": (x * y).label, "x.tanh().label": x.tanh().label}
+
+
+@graded()
 def test_sum_passes_its_grad_to_both_operands(impl: Implementation) -> Result:
     """out = a + b; d(out)/da = d(out)/db = 1."""
     a, b = impl.Value(2.0), impl.Value(-3.0)
