@@ -106,6 +106,9 @@ def _mark(s: ExerciseScore) -> str:
 def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None) -> str:
     """The first failing case in a learner's words: the math, the code, what went wrong."""
     case = verdict.instance.case
+    broken = _another_file_that_does_not_import(verdict, package)
+    if broken:
+        return broken
     seed = "" if verdict.instance.seed is None else f" (seed {verdict.instance.seed})"
     lines = [f"✗ {case.exercise}: {case.title}{seed}"]
     lines += [f"  {line}" for line in case.math.splitlines()]
@@ -118,7 +121,9 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
     if problem is not None:
         lines.append(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}")
         if problem.where:
-            lines.append(f"    at {problem.where}")
+            first, *callers = problem.where.splitlines()
+            lines.append(f"    at {first}")
+            lines += [f"    called from {caller}" for caller in callers]
     else:
         lines += _side_by_side(verdict.rows)
         wrong = [row for row in verdict.rows if not row.ok]
@@ -134,6 +139,25 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
     if verdict.printed:
         lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
     return "\n".join(lines)
+
+
+IMPORT_ERRORS = ("SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError")
+
+
+def _another_file_that_does_not_import(verdict: Verdict, package: str) -> str:
+    """A report headed by another exercise's file when that file stops this one from importing."""
+    problem, case = verdict.problem, verdict.instance.case
+    if problem is None or problem.kind != "raised" or not problem.message.startswith(IMPORT_ERRORS):
+        return ""
+    file = problem.where.split(",")[0]
+    if not file.startswith(f"{package}/") or file == f"{package}/{case.exercise}.py":
+        return ""
+    return "\n".join([
+        f"✗ {file} does not import: {problem.message}",
+        f"    at {problem.where}",
+        f"  Exercise {case.exercise} imports it, so none of its cases can run until that file "
+        "imports: fix it first.",
+    ])
 
 
 def _side_by_side(rows: list[Row]) -> list[str]:
@@ -152,7 +176,8 @@ def _side_by_side(rows: list[Row]) -> list[str]:
 
 
 def _problem_phrase(kind: str) -> str:
-    return {"raised": "raised", "timed out": "timed out", "crashed": "crashed",
+    return {"raised": "raised", "contract": "does not keep the kata's contract",
+            "timed out": "timed out", "crashed": "crashed",
             "bad result": "returned something that is not a number",
             "not run": "was not run"}.get(kind, kind)
 

@@ -6,13 +6,15 @@ import contextlib
 import functools
 import importlib.util
 import io
+import re
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, Optional
 
 from .cases import Instance, Result
-from .graph import nodes_in_order
+from .graph import ContractError, nodes_in_order
 from .implementation import Implementation
 from .scenario_tools import TRACED
 
@@ -25,7 +27,7 @@ GraphNode = list[Any]
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "raised", "timed out", "crashed", "bad result"
+    kind: str  # "raised", "contract", "timed out", "not run", "crashed", "bad result"
     message: str
     where: str = ""  # the line of the learner's own file that raised, if any
 
@@ -69,7 +71,9 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
         with contextlib.redirect_stdout(printed):
             result = instance.build(impl)
     except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
-        problem = Problem("raised", _one_line(error), learner_line(error, impl))
+        kind = "contract" if isinstance(error, ContractError) else "raised"
+        message = str(error) if kind == "contract" else _one_line(error)
+        problem = Problem(kind, message, _place(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
     graph, seed = _traced_graph()
     return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed)
@@ -104,23 +108,68 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def learner_line(error: BaseException, impl: Any) -> str:
-    """Where in the implementation's own files error was raised: the innermost such frame."""
-    try:  # find, not import: a package with a syntax error does not import
+def _package_home(impl: Any) -> Optional[Path]:
+    """The folder of the implementation's package, found without importing it (it may not import)."""
+    try:
         spec = importlib.util.find_spec(impl.package)
     except (ImportError, ValueError):
-        return ""
+        return None
     if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).resolve().parent
+
+
+def learner_line(error: BaseException, impl: Any) -> str:
+    """Where in the implementation's own files error was raised: the innermost such frame."""
+    home = _package_home(impl)
+    if home is None:
         return ""
-    home = Path(spec.origin).resolve().parent
     if isinstance(error, SyntaxError) and error.filename:
         # A syntax error has no frame in the file, only the file's name and line.
         path = Path(error.filename).resolve()
         if path.is_relative_to(home):
             return f"{path.relative_to(home.parent)}, line {error.lineno}: {(error.text or '').strip()}"
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        path = Path(frame.filename).resolve()
-        if path.is_relative_to(home):
-            shown = path.relative_to(home.parent)
-            return f"{shown}, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"
+    frames = traceback.extract_tb(error.__traceback__)
+    return next((_shown(frame, home) for frame in reversed(frames) if _inside(frame, home)), "")
+
+
+def learner_stack(frame: Optional[FrameType], impl: Any, depth: int = 3) -> str:
+    """The innermost frames of a running stack that are in the implementation's files, one a line,
+    innermost first."""
+    home = _package_home(impl)
+    if home is None or frame is None:
+        return ""
+    frames = [f for f in traceback.extract_stack(frame) if _inside(f, home)][-depth:]
+    return "\n".join(_shown(f, home) for f in reversed(frames))
+
+
+def _inside(frame: traceback.FrameSummary, home: Path) -> bool:
+    return Path(frame.filename).resolve().is_relative_to(home)
+
+
+def _shown(frame: traceback.FrameSummary, home: Path) -> str:
+    shown = Path(frame.filename).resolve().relative_to(home.parent)
+    return f"{shown}, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"
+
+
+def _place(error: BaseException, impl: Any) -> str:
+    """Where to look: the learner's own line; for a broken contract, where the learner sets that
+    attribute; else the line of the case (in tests/) that ran into it, never a helper's frame."""
+    home = _package_home(impl)
+    if isinstance(error, ContractError) and home is not None:
+        pattern = re.compile(rf"\.{re.escape(error.attribute)}\s*(:[^=]*)?=[^=]")
+        for path in sorted(home.glob("*.py")):
+            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                if pattern.search(line):
+                    return f"{path.relative_to(home.parent)}, line {number}: {line.strip()}"
+    where = learner_line(error, impl)
+    if where:
+        return where
+    suites = Path(__file__).resolve().parent.parent / "tests"
+    case_frames = [f for f in traceback.extract_tb(error.__traceback__)
+                   if Path(f.filename).resolve().is_relative_to(suites)]
+    if case_frames:
+        frame = case_frames[-1]
+        return (f"the case's line {(frame.line or '').strip()!r} "
+                f"({Path(frame.filename).name}, line {frame.lineno}), in the kata's code that it calls")
     return ""

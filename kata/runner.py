@@ -18,12 +18,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any, Callable, Optional
 
 from .cases import Instance, cases_of
 from .compare import BadResult, validate
 from .implementation import Implementation
-from .outcome import Outcome, Problem, run_in_process
+from .outcome import Outcome, Problem, learner_stack, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30.0  # for the child to start Python and read the suites, before any case
@@ -37,9 +38,12 @@ class ChildCommand:
     argv: list[str]
     cwd: Path
     preexec: Optional[Callable[[], None]] = None
+    # Whether the child is Python itself, so that SIGUSR1 asks it where a hanging case is.
+    tells_where_it_hangs: bool = False
 
 
-LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT)
+LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT, tells_where_it_hangs=True)
+WHERE_SECONDS = 1.0  # for a hanging child to say where it is, before it is killed
 
 
 def child_main() -> None:
@@ -51,10 +55,18 @@ def child_main() -> None:
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     impl = Implementation(setup["package"])
+    running = {"key": ""}
+
+    def tell_where(signum: int, frame: Optional[FrameType]) -> None:
+        """The parent's question about a case past its time: where the learner's code is now."""
+        _send(channel, {"key": running["key"], "stuck": learner_stack(frame, impl)})
+
+    signal.signal(signal.SIGUSR1, tell_where)
     _send(channel, {"ready": True})
     for line in sys.stdin:
         for exercise, name, seed in json.loads(line)["instances"]:
             instance = Instance(next(c for c in cases_of(exercise) if c.name == name), seed)
+            running["key"] = instance.key
             _send(channel, {"key": instance.key, **_run(instance, impl)})
 
 
@@ -139,6 +151,7 @@ def run_isolated(package: str, instances: list[Instance], search_path: Optional[
 
 class _Child:
     def __init__(self, command: ChildCommand, setup: dict[str, str]) -> None:
+        self.command = command
         self.process = subprocess.Popen(
             command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
@@ -172,7 +185,7 @@ class _Child:
             except TimeoutError:
                 outcomes[key] = Outcome(problem=Problem(
                     "timed out", f"no result after {instance.case.timeout:g} s: "
-                    "an endless loop, or far too slow"))
+                    "an endless loop, or far too slow", self._where_it_hangs(key)))
                 return settled, False
             if message is None:
                 outcomes[key] = self._crashed()
@@ -182,6 +195,19 @@ class _Child:
             except ValueError as error:
                 outcomes[key] = Outcome(problem=Problem("bad result", str(error)))
         return len(instances), True
+
+    def _where_it_hangs(self, key: str) -> str:
+        """Where the learner's code is while the case hangs, as the child tells it; or ""."""
+        if not self.command.tells_where_it_hangs:
+            return ""
+        try:
+            os.kill(self.process.pid, signal.SIGUSR1)
+            message = _wait_for(self.lines, lambda m: m.get("key") == key and "stuck" in m,
+                                WHERE_SECONDS)
+        except (OSError, TimeoutError):
+            return ""
+        stuck = message.get("stuck") if message else ""
+        return stuck if isinstance(stuck, str) else ""
 
     def _write(self, message: dict[str, Any]) -> None:
         assert self.process.stdin is not None

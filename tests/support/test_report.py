@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kata.cases import cases_of
 from kata.check import explain
+from kata.runner import ROOT
 from tests.support.test_diagnosis import BIAS_LEFT_OUT, NO_OUT_GRAD, Learner, learner, verdict_of
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
@@ -48,3 +49,16 @@ def test_a_case_built_by_a_suite_helper_shows_the_helper() -> None:
     assert case.source.startswith('return _mlp_case(impl, 3, [4, 4, 1], "tanh", seed=21)\n\nwhere:\n')
     assert "def _mlp_case(impl: Implementation" in case.source
     assert "total.backward()" in case.source
+
+
+def test_a_later_file_that_does_not_import_heads_the_report(learner: Learner) -> None:
+    """A syntax error in backward.py while exercise 1 is current: the report names backward.py first."""
+    impl = learner(("backward.py", "while stack:", "while stack"))
+    verdict = verdict_of(impl, "value", "test_sum_passes_its_grad_to_both_operands")
+    shown = explain(verdict, impl.package)
+    line = (ROOT / "solutions" / "backward.py").read_text().splitlines().index("    while stack:") + 1
+    first, second, third = shown.splitlines()
+    assert first == (f"✗ {impl.package}/backward.py does not import: "
+                     f"SyntaxError: expected ':' (backward.py, line {line})")
+    assert second == f"    at {impl.package}/backward.py, line {line}: while stack"
+    assert "Exercise value imports it" in third

@@ -116,6 +116,32 @@ def test_an_endless_loop_times_out_and_the_next_case_still_runs(
     assert elapsed < SUM.timeout  # the short timeout was the one applied
 
 
+def test_a_hang_is_located_in_the_learners_own_file(tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    """At the time limit the child says where the learner's code is: file, line and source."""
+    package, source = write_candidate(tmp_path, request, on_add="while True:\n    pass")
+    hanging = dataclasses.replace(SUM, timeout=1.0).instances()[0]
+    problem = run_isolated(package, [hanging], search_path=tmp_path)[hanging.key].problem
+    assert problem is not None and problem.kind == "timed out"
+    innermost = problem.where.splitlines()[0]
+    number = line_number(source, "while True:")
+    assert re.fullmatch(rf"{package}/value.py, line ({number}|{number + 1}), in __add__: "
+                        r"(while True:|pass)", innermost), problem.where
+
+
+def test_a_prev_kept_as_a_set_is_reported_as_the_learners_attribute(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A kata helper cannot walk a set in reverse: the report names _prev and the learner's line."""
+    package, source = write_candidate(tmp_path, request)
+    (tmp_path / package / "value.py").write_text(
+        source.replace("self._prev = tuple(_children)", "self._prev = set(_children)"))
+    problem = run_isolated(package, SUM.instances(), search_path=tmp_path)[SUM.instances()[0].key].problem
+    assert problem is not None and problem.kind == "contract"
+    assert problem.message.startswith("Value._prev is a set; the kata expects a tuple")
+    number = line_number(source, "self._prev = tuple(_children)")
+    assert problem.where == f"{package}/value.py, line {number}: self._prev = set(_children)"
+
+
 def test_make_checks_session_reports_the_cases_after_a_hang_as_not_run(
         tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """With stop_after_timeout, one time limit is spent, not one per remaining case."""
