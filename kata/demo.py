@@ -1,12 +1,20 @@
 """The reward at the end of the kata: your MLP learns to separate two moons.
 
-    python -m kata.demo [--impl exercises|solutions] [--steps N] [--out DIR]
+    python -m kata.demo [--impl exercises|solutions] [--steps N] [--full] [--out DIR]
 
 trains MLP(2, [16, 16, 1]) from the chosen package on 100 two-moons points,
 with your own hinge_loss, backward, zero_grad and sgd_step, and draws two
-pictures into DIR (default: demo/ at the top of the repository):
-decision_boundary.png, the points over the regions your model calls -1 and +1,
-and loss.png, the loss and accuracy after each step.
+pictures into DIR: decision_boundary.png, the points over the regions your
+model calls -1 and +1, and loss.png, the loss and accuracy after each step.
+By default DIR is demo/ at the top of the repository for your exercises, and
+demo/solutions/ for the reference, so that its pictures never replace yours.
+
+The demo should take seconds, not minutes. Before training it times one
+forward and backward pass of your engine over all the points; if the whole run
+would take longer than BUDGET seconds, it trains on fewer steps and then fewer
+points, and says so with its estimate. (A neuron built as 2n + 1 small nodes
+makes each step several times slower than one built as a single node.) --full
+trains on everything, however long it takes.
 
 The loss is the mean hinge loss plus 1e-4 times the sum of the squared
 parameters (L2 regularization, which keeps the weights small and the boundary
@@ -42,6 +50,14 @@ L2 = 1e-4
 LR_FIRST, LR_LAST = 1.0, 0.1
 GRID = 60  # the decision boundary is the model's score sampled on GRID x GRID points
 
+# The time budget: seconds of training and grid scoring (starting Python, importing
+# matplotlib and drawing add about two more). Over it, the cuts come in this order:
+BUDGET = 10.0
+SMALL_GRID = 30  # first the grid, a quarter of the forward passes and still a smooth boundary
+ENOUGH_STEPS = 40  # then the steps down to 40: the full data set is learnt by then
+FEWEST_POINTS = 30  # then the points down to 30, which still draw two moons
+FEWEST_STEPS = 10  # then the steps again, down to 10
+
 Stage = Callable[[str], None]
 
 
@@ -54,11 +70,35 @@ class History:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Speed:
+    """What the probe measured: seconds per data point of a forward pass, and of a whole step."""
+
+    forward: float  # the model on one point
+    step: float  # the model, the loss and backward, for one point
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The run chosen: its sizes, and how long it and the run asked for are estimated to take."""
+
+    steps: int
+    points: int
+    grid: int
+    seconds: float  # the estimate for these sizes: training and scoring the grid
+    asked_seconds: float  # the estimate for the sizes asked for
+
+    @property
+    def reduced(self) -> bool:
+        return self.seconds < self.asked_seconds
+
+
 @dataclass
 class Summary:
     history: History
     boundary: Path
     curves: Path
+    plan: Optional[Plan] = None  # None when there was no budget, so no probe
 
 
 def learning_rate(step: int, steps: int) -> float:
@@ -66,6 +106,11 @@ def learning_rate(step: int, steps: int) -> float:
     if steps <= 1:
         return LR_FIRST
     return LR_FIRST + (LR_LAST - LR_FIRST) * step / (steps - 1)
+
+
+def default_out(package: str) -> Path:
+    """demo/ for the learner's exercises; demo/<package>/ for another, never overwriting theirs."""
+    return DEFAULT_OUT if package == "exercises" else DEFAULT_OUT / package
 
 
 def build_model(impl: Any) -> Any:
@@ -107,10 +152,90 @@ def train(
         right = sum((s.data > 0) == (y > 0) for s, y in zip(scores, ys))
         history.losses.append(float(loss.data))
         history.accuracies.append(right / len(ys))
+        # Free this step's graph now rather than once the next one is built: two graphs alive
+        # at once give the garbage collector twice as much to walk, and slow a step by a third.
+        del scores, penalty, loss
         if on_step is not None:
             on_step(step + 1, history.losses[-1], history.accuracies[-1])
     history.seconds = time.perf_counter() - start
     return history
+
+
+def probe(impl: Any, model: Any, xs: Sequence[Sequence[float]], ys: Sequence[float],
+          clock: Callable[[], float] = time.perf_counter) -> Speed:
+    """Time the model on every point, then the hinge loss and backward: a step without its update.
+
+    All the points, not a few: a bigger graph costs more per node (the garbage
+    collector walks more of it), so a small probe would promise too much. The
+    parameters are left as they were; their grads are not, and training clears them.
+    """
+    start = clock()
+    scores = [score(model(list(x))) for x in xs]
+    forward = clock()
+    loss = impl.hinge_loss(scores, list(ys))
+    model.zero_grad()
+    loss.backward()
+    del scores, loss  # freeing the graph is part of a step's cost too
+    end = clock()
+    return Speed(forward=(forward - start) / len(xs), step=(end - start) / len(xs))
+
+
+def estimate(speed: Speed, steps: int, points: int, grid: int) -> float:
+    """Seconds to train steps steps on points points, then score a grid x grid grid.
+
+    A step costs one point more than its points: the L2 penalty and the update
+    touch every parameter, about as many nodes as one point's forward pass.
+    """
+    return steps * (points + 1) * speed.step + grid * grid * speed.forward
+
+
+def choose(speed: Speed, steps: int, points: int, grid: int, budget: Optional[float]) -> Plan:
+    """The sizes to run: those asked for if they fit the budget, else cut in the order above.
+
+    Each cut goes only as far as it needs to; a cut never goes below its floor (nor
+    raises a size asked for), so a very slow engine may still take longer than the budget.
+    """
+    asked = estimate(speed, steps, points, grid)
+    if budget is None or asked <= budget:
+        return Plan(steps, points, grid, asked, asked)
+    grid = min(grid, SMALL_GRID)
+    left = budget - grid * grid * speed.forward
+    affordable = max(0.0, left / speed.step) if speed.step > 0 else float("inf")  # point-steps
+
+    def fit(wanted: float, floor: int, ceiling: int) -> int:
+        return max(min(floor, ceiling), int(min(float(ceiling), wanted)))
+
+    steps = fit(affordable / (points + 1), ENOUGH_STEPS, steps)
+    # An even number of points: the labels alternate, so there are as many of each.
+    points = fit(2 * ((affordable / steps - 1) // 2), FEWEST_POINTS, points)
+    steps = fit(affordable / (points + 1), FEWEST_STEPS, steps)
+    return Plan(steps, points, grid, estimate(speed, steps, points, grid), asked)
+
+
+def neuron_is_one_node(impl: Any) -> bool:
+    """Whether impl's Neuron makes w . x + b a single node, whose operands are the 2n + 1 leaves.
+
+    Anything that goes wrong counts as yes: this only decides whether to suggest it.
+    """
+    try:
+        out = impl.Neuron(3, "linear")([1.0, 2.0, 3.0])
+        return len(getattr(out, "_prev", ())) >= 7
+    except Exception:
+        return True
+
+
+def describe(plan: Plan, speed: Speed, package: str, steps: int, points: int,
+             one_node: bool = True) -> str:
+    """What the learner reads when the demo cut the run down to fit the budget."""
+    text = (f"Your {package}/ engine takes {(points + 1) * speed.step:.2f} s a step on {points} "
+            f"points, so {steps} steps would take about {plan.asked_seconds:.0f} s. Training "
+            f"{plan.steps} steps on {plan.points} points instead, about {plan.seconds:.0f} s "
+            "(.venv/bin/python -m kata.demo --full trains on everything, however long it takes).")
+    if not one_node:
+        text += (f" Your Neuron builds w . x + b from 2n + 1 small nodes: as one node, as the "
+                 f"docstring of Neuron.__call__ in {package}/neuron.py shows, each step is several "
+                 "times faster.")
+    return textwrap.fill(text, width=88)
 
 
 def score_grid(
@@ -156,23 +281,47 @@ class ProgressBar:
 def run(
     package: str,
     steps: int = 100,
-    out: Path = DEFAULT_OUT,
+    out: Optional[Path] = None,
     points: int = POINTS,
     grid: int = GRID,
     progress: Optional[TextIO] = None,
     stage: Optional[Stage] = None,
+    budget: Optional[float] = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Summary:
     """Train package's MLP and draw both pictures into out; the learner's exceptions propagate.
 
-    stage(text) is told what the demo is doing, so that a failure can say so.
+    out defaults to default_out(package). With a budget (seconds), the engine is
+    timed first with clock and the run cut down to fit (see choose), and what was
+    chosen is written to progress. stage(text) is told what the demo is doing, so
+    that a failure can say so.
     """
     if steps < 1:
         raise ValueError(f"the demo needs at least 1 step, not {steps}")
+    out = default_out(package) if out is None else out
     tell: Stage = stage or (lambda text: None)
     impl = Implementation(package)
     xs, ys = moons(points, NOISE, DATA_SEED)
     tell("building MLP(2, [16, 16, 1])")
     model = build_model(impl)
+    plan = None
+    if budget is not None:
+        tell("timing a forward and backward pass over every point")
+        speed = probe(impl, model, xs, ys, clock)
+        plan = choose(speed, steps, points, grid, budget)
+        if plan.reduced:  # a second look, in case the first pass was slowed by something else
+            again = probe(impl, model, xs, ys, clock)
+            speed = min(speed, again, key=lambda measured: measured.step)
+            plan = choose(speed, steps, points, grid, budget)
+        if plan.reduced:
+            if progress is not None:
+                progress.write(describe(plan, speed, package, steps, points,
+                                        neuron_is_one_node(impl)) + "\n")
+                progress.flush()
+            steps, grid = plan.steps, plan.grid
+            if plan.points != points:
+                points = plan.points
+                xs, ys = moons(points, NOISE, DATA_SEED)
     bar = ProgressBar(steps, progress) if progress is not None else None
     tell("training")
     try:
@@ -184,11 +333,11 @@ def run(
     gx, gy, scores = score_grid(model, xs, grid)
     tell("drawing")
     out.mkdir(parents=True, exist_ok=True)
-    title = f"{package}/: MLP(2, [16, 16, 1]) after {steps} steps"
+    title = f"{package}/: MLP(2, [16, 16, 1]) on {points} points after {steps} steps"
     boundary = plot_boundary(xs, ys, gx, gy, scores, out / "decision_boundary.png",
                              f"{title}, accuracy {history.accuracies[-1]:.0%}")
     curves = plot_history(history, out / "loss.png", title)
-    return Summary(history, boundary, curves)
+    return Summary(history, boundary, curves, plan)
 
 
 # Pictures. matplotlib is imported here, not at the top, so that importing this module stays cheap.
@@ -284,8 +433,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--impl", choices=("exercises", "solutions"), default="exercises",
                         help="whose code to train with (default: your exercises)")
     parser.add_argument("--steps", type=_positive, default=100, help="training steps (default 100)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="where to write the pictures (default: demo/ in the repository)")
+    parser.add_argument("--full", action="store_true",
+                        help=f"train on every point for every step, even if that takes longer "
+                             f"than {BUDGET:.0f} s")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write the pictures (default: demo/ in the repository, "
+                             "demo/solutions/ for the reference)")
     args = parser.parse_args(argv)
     problem = missing_package(args.impl)
     if problem:
@@ -297,7 +450,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         doing[0] = text
 
     try:
-        summary = run(args.impl, args.steps, args.out, progress=sys.stderr, stage=stage)
+        summary = run(args.impl, args.steps, args.out, progress=sys.stderr, stage=stage,
+                      budget=None if args.full else BUDGET)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
@@ -306,13 +460,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise  # the demo's own pictures failed: not the learner's fault, show everything
         print(explain_failure(error, Implementation(args.impl), doing[0]), file=sys.stderr)
         return 1
-    history = summary.history
+    history, plan = summary.history, summary.plan
+    points = plan.points if plan else POINTS
     print(
-        f"Trained {args.impl}/ MLP(2, [16, 16, 1]) on {POINTS} two-moons points for {args.steps} "
-        f"steps in {history.seconds:.1f} s: loss {history.losses[0]:.4f} -> {history.losses[-1]:.4f}, "
-        f"accuracy {history.accuracies[-1]:.0%}."
+        f"Trained {args.impl}/ MLP(2, [16, 16, 1]) on {points} two-moons points for "
+        f"{len(history.losses)} steps in {history.seconds:.1f} s: loss {history.losses[0]:.4f} -> "
+        f"{history.losses[-1]:.4f}, accuracy {history.accuracies[-1]:.0%}."
     )
-    print(f"Wrote {_shown(summary.boundary)} and {_shown(summary.curves)}")
+    whose = "" if args.impl == "exercises" or args.out else (
+        f" (the reference's pictures: yours go to {_shown(default_out('exercises'))}/)")
+    print(f"Wrote {_shown(summary.boundary)} and {_shown(summary.curves)}{whose}")
     return 0
 
 

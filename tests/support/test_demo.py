@@ -1,16 +1,22 @@
 """kata.demo: training an MLP on two moons with an implementation, and the two pictures."""
 
 import io
+import itertools
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from kata.demo import explain_failure, learning_rate, main, run
+from kata import demo
+from kata.demo import (Plan, Speed, build_model, choose, estimate, explain_failure, learning_rate,
+                       main, neuron_is_one_node, probe, run)
 from kata.implementation import Implementation
 from kata.runner import ROOT
+from kata.scenario_tools import moons
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -115,3 +121,163 @@ def test_an_error_outside_the_learners_files_says_to_check_what_they_return(
         run(learner_package.name, steps=1, out=learner_package / "out", points=4, grid=3)
     message = " ".join(explain_failure(raised.value, impl, "building MLP(2, [16, 16, 1])").split())
     assert "outside your own files" in message and "TypeError" in message
+
+
+# How long the demo takes. No assertion here reads a real clock: the machine is shared, so the
+# timings come from a fake clock, and what is checked is what the demo chose from them.
+
+PLAIN_NEURON = """\
+import random
+
+from .value import Value
+
+ACTIVATIONS = ("tanh", "relu", "linear")
+
+
+class Module:
+    def parameters(self):
+        return []
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    def __init__(self, nin, activation="tanh"):
+        self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+        self.activation = activation
+
+    def __call__(self, x):
+        z = self.b
+        for wi, xi in zip(self.w, x):
+            z = z + wi * xi
+        if self.activation == "tanh":
+            return z.tanh()
+        if self.activation == "relu":
+            return z.relu()
+        return z
+
+    def parameters(self):
+        return self.w + [self.b]
+"""
+
+
+@pytest.fixture
+def plain_learner(learner_package: Path) -> str:
+    """A correct learner's package whose Neuron is the natural sum of products: 2n + 1 nodes."""
+    for module in ("value", "backward", "layer", "mlp", "train"):
+        shutil.copy(ROOT / "solutions" / f"{module}.py", learner_package / f"{module}.py")
+    (learner_package / "neuron.py").write_text(PLAIN_NEURON)
+    return learner_package.name
+
+
+def ticking(seconds: float) -> Callable[[], float]:
+    """A fake clock that moves on by seconds each time it is read."""
+    counter = itertools.count()
+    return lambda: next(counter) * seconds
+
+
+# Speeds per data point as measured here (2 cores) with solutions/ and with the plain neuron.
+ONE_NODE = Speed(forward=0.0002, step=0.00065)
+PLAIN = Speed(forward=0.0009, step=0.003)
+
+
+def test_a_run_that_fits_the_budget_is_left_as_asked() -> None:
+    plan = choose(ONE_NODE, 100, 100, 60, budget=10.0)
+    assert (plan.steps, plan.points, plan.grid) == (100, 100, 60)
+    assert not plan.reduced and plan.seconds == estimate(ONE_NODE, 100, 100, 60) < 10.0
+
+
+def test_without_a_budget_nothing_is_cut() -> None:
+    slow = Speed(forward=1.0, step=1.0)
+    assert choose(slow, 100, 100, 60, budget=None) == Plan(100, 100, 60, *[estimate(slow, 100, 100, 60)] * 2)
+
+
+def test_a_plain_neuron_trains_40_steps_on_fewer_points_within_the_budget() -> None:
+    """The plain engine would take about 30 s: the grid, then the steps down to 40, then the points."""
+    assert estimate(PLAIN, 100, 100, 60) > 30
+    plan = choose(PLAIN, 100, 100, 60, budget=10.0)
+    assert plan.reduced and plan.grid == demo.SMALL_GRID
+    assert plan.steps == demo.ENOUGH_STEPS
+    assert demo.FEWEST_POINTS <= plan.points < 100 and plan.points % 2 == 0
+    assert plan.seconds <= 10.0
+    assert estimate(PLAIN, plan.steps, plan.points + 2, plan.grid) > 10.0, "as many points as fit"
+
+
+def test_a_little_over_the_budget_cuts_only_the_steps() -> None:
+    speed = Speed(forward=0.0002, step=0.0013)  # 100 steps on 100 points: about 14 s
+    plan = choose(speed, 100, 100, 60, budget=10.0)
+    assert (plan.points, plan.grid) == (100, demo.SMALL_GRID)
+    assert demo.ENOUGH_STEPS < plan.steps < 100 and plan.seconds <= 10.0
+    assert estimate(speed, plan.steps + 1, 100, plan.grid) > 10.0
+
+
+def test_a_very_slow_engine_stops_at_the_floors_and_says_how_long_that_takes() -> None:
+    slow = Speed(forward=0.01, step=0.05)
+    plan = choose(slow, 100, 100, 60, budget=10.0)
+    assert (plan.steps, plan.points, plan.grid) == (demo.FEWEST_STEPS, demo.FEWEST_POINTS,
+                                                   demo.SMALL_GRID)
+    assert plan.seconds == estimate(slow, plan.steps, plan.points, plan.grid) > 10.0
+
+
+def test_no_cut_raises_a_size_asked_for() -> None:
+    plan = choose(Speed(forward=0.01, step=0.05), 5, 20, 10, budget=1.0)
+    assert (plan.steps, plan.points, plan.grid) == (5, 20, 10)
+
+
+def test_the_probe_times_a_pass_over_every_point_and_leaves_the_parameters(
+        plain_learner: str) -> None:
+    """The clock reads 0, 1, 2: one second forward, one for the loss and backward, per 10 points."""
+    impl = Implementation(plain_learner)
+    model = build_model(impl)
+    before = [p.data for p in model.parameters()]
+    xs, ys = moons(10, demo.NOISE, demo.DATA_SEED)
+    assert probe(impl, model, xs, ys, ticking(1.0)) == Speed(forward=0.1, step=0.2)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_the_plain_neuron_is_told_apart_from_one_node(plain_learner: str) -> None:
+    assert not neuron_is_one_node(Implementation(plain_learner))
+    assert neuron_is_one_node(Implementation("solutions"))
+
+
+def test_a_slow_engine_trains_less_and_the_learner_is_told_what_and_why(
+        plain_learner: str, tmp_path: Path) -> None:
+    """By the fake clock a pass takes 2 s: asked for 20 steps on 40 points, it runs 10 on 30."""
+    progress = io.StringIO()
+    summary = run(plain_learner, steps=20, out=tmp_path, points=40, grid=8, progress=progress,
+                  budget=10.0, clock=ticking(1.0))
+    assert summary.plan is not None
+    assert (summary.plan.steps, summary.plan.points) == (10, 30)
+    assert len(summary.history.losses) == 10
+    told = " ".join(progress.getvalue().split())
+    assert "takes 2.05 s a step on 40 points" in told
+    assert f"20 steps would take about {summary.plan.asked_seconds:.0f} s" in told
+    assert f"Training 10 steps on 30 points instead, about {summary.plan.seconds:.0f} s" in told
+    assert "--full" in told
+    assert f"Neuron.__call__ in {plain_learner}/neuron.py" in told, "the way to a faster neuron"
+
+
+def test_an_engine_within_the_budget_trains_as_asked_and_nothing_is_said(
+        plain_learner: str, tmp_path: Path) -> None:
+    progress = io.StringIO()
+    summary = run(plain_learner, steps=3, out=tmp_path, points=10, grid=4, progress=progress,
+                  budget=10.0, clock=ticking(0.001))
+    assert summary.plan is not None and not summary.plan.reduced
+    assert len(summary.history.losses) == 3
+    assert "instead" not in progress.getvalue()
+
+
+def test_the_references_pictures_go_to_their_own_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """make demo IMPL=solutions never overwrites the learner's demo/ pictures, and says where."""
+    monkeypatch.setattr(demo, "DEFAULT_OUT", tmp_path / "demo")
+    assert main(["--impl", "solutions", "--steps", "2"]) == 0
+    out = capsys.readouterr().out
+    assert_picture(tmp_path / "demo" / "solutions" / "decision_boundary.png")
+    assert_picture(tmp_path / "demo" / "solutions" / "loss.png")
+    assert not (tmp_path / "demo" / "decision_boundary.png").exists()
+    assert str(tmp_path / "demo" / "solutions" / "decision_boundary.png") in out
+    assert f"yours go to {tmp_path / 'demo'}/" in out
