@@ -16,6 +16,7 @@ from . import check
 from .runner import ROOT
 
 Snapshot = tuple[tuple[str, int, int], ...]
+DEFAULT_INTERVAL = 0.1  # seconds between looks: a stat of a dozen files costs far less
 CLEAR = "\033[2J\033[H"
 
 
@@ -31,7 +32,7 @@ def snapshot(folder: Path) -> Snapshot:
     return tuple(files)
 
 
-def watch(folder: Path, run: Callable[[], object], interval: float = 0.5,
+def watch(folder: Path, run: Callable[[], object], interval: float = DEFAULT_INTERVAL,
           max_runs: Optional[int] = None, clear: bool = True) -> None:
     """Call run now and after every change under folder; max_runs bounds it (for tests)."""
     runs = 0
@@ -50,7 +51,8 @@ def watch(folder: Path, run: Callable[[], object], interval: float = 0.5,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make watch", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--interval", type=float, default=0.5, help="seconds between looks")
+    parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL,
+                        help="seconds between looks")
     parser.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
