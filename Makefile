@@ -32,8 +32,8 @@ hint: $(READY) ## The next hint for the exercise you are on, one tier at a time.
 reveal: $(READY) ## Show the reference solution of EX=name, once your exercise passes.
 	@$(PY) -m kata.reveal show $(EX)
 
-reset: $(READY) ## Put back the stub of EX=name (your file is kept in .kata/backups/).
-	@$(PY) -m kata.reveal reset $(EX)
+reset: $(READY) ## Put back the stub of EX=name, after asking (YES=1: without); yours is kept in .kata/backups/.
+	@$(PY) -m kata.reveal reset $(EX) $(if $(filter 1,$(YES)),--yes)
 
 demo: $(READY) ## Train an MLP on two moons with your code (IMPL=solutions for ours); pictures in demo/.
 	@$(PY) -m kata.demo $(if $(IMPL),--impl $(IMPL))

@@ -3,6 +3,9 @@
     python -m kata.reveal show NAME           print solutions/NAME.py, once exercises/NAME.py passes
     python -m kata.reveal reset NAME [--yes]  restore exercises/NAME.py as committed (a backup is kept)
 
+make reveal EX=NAME and make reset EX=NAME [YES=1] run these; without a NAME,
+both print how to call them through make.
+
 `show` runs the exercise's graded cases on your code, as make check does; what
 .kata/progress.json says is not enough to open a solution.
 """
@@ -119,8 +122,8 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     if not yes:
         if ask is None:
             print(f"{relative} was not reset: there is no terminal to ask you on. To reset it "
-                  f"without the question: python -m kata.reveal reset {name} --yes "
-                  "(your file is backed up first).", file=sys.stderr)
+                  f"without the question: make reset EX={name} YES=1, or python -m kata.reveal "
+                  f"reset {name} --yes (your file is backed up first).", file=sys.stderr)
             return 1
         if current is None:
             question = f"{relative} is missing. Restore it from the stub? [y/N] "
@@ -148,6 +151,16 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     return 0
 
 
+def usage(command: str) -> str:
+    """How to call command without an exercise name: through make first, as a learner does."""
+    names = ", ".join(e.name for e in EXERCISES)
+    if command == "show":
+        return (f"usage: make reveal EX=name (one of {names})\n"
+                "   or: python -m kata.reveal show NAME")
+    return (f"usage: make reset EX=name [YES=1] (one of {names}); YES=1 resets without asking\n"
+            "   or: python -m kata.reveal reset NAME [--yes]")
+
+
 def _terminal_ask() -> Optional[Ask]:
     return input if sys.stdin is not None and sys.stdin.isatty() else None
 
@@ -161,12 +174,16 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
     commands = parser.add_subparsers(dest="command", required=True, metavar="{show,reset}")
     show_parser = commands.add_parser("show", help="print the reference solution of an exercise "
                                       "that passes")
-    show_parser.add_argument("name", help=f"the exercise: {names}")
+    # The name is optional to argparse so that make reveal without EX= gets make's usage, not ours.
+    show_parser.add_argument("name", nargs="?", help=f"the exercise: {names}")
     reset_parser = commands.add_parser("reset", help="restore an exercise to its committed stub")
-    reset_parser.add_argument("name", help=f"the exercise: {names}")
+    reset_parser.add_argument("name", nargs="?", help=f"the exercise: {names}")
     reset_parser.add_argument("--yes", action="store_true",
                               help="do not ask first (the backup is still written)")
     args = parser.parse_args(argv)
+    if not args.name:
+        print(usage(args.command), file=sys.stderr)
+        return 2
     try:
         exercise = exercise_named(args.name)
     except KeyError as error:

@@ -101,6 +101,51 @@ def test_an_unknown_exercise_exits_2_and_lists_the_exercises(
     assert "nosuch" in captured.err and all(e.name in captured.err for e in EXERCISES)
 
 
+@pytest.mark.parametrize("command, target", [("show", "reveal"), ("reset", "reset")])
+def test_without_a_name_the_usage_is_makes(command: str, target: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """make reveal with no EX= passes no name: the learner reads how to call make, with the names."""
+    assert reveal.main([command], root=tmp_path) == 2
+    captured = capsys.readouterr()
+    names = ", ".join(e.name for e in EXERCISES)
+    assert captured.out == ""
+    assert captured.err.startswith(f"usage: make {target} EX=name")
+    assert f"(one of {names})" in captured.err
+
+
+def make(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The Makefile's target run with this Python and no environment to build (READY= empty)."""
+    return subprocess.run(["make", "-s", *args, f"PY={sys.executable}", "READY="], cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("target", ["reveal", "reset"])
+def test_make_without_ex_prints_makes_usage_not_pythons(target: str) -> None:
+    done = make(ROOT, target)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.startswith(f"usage: make {target} EX=name"), done.stderr
+    assert "(one of value, backward, " in done.stderr
+    assert "python -m kata.reveal: error" not in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_reset_with_yes_needs_no_terminal(repo: Path) -> None:
+    """stdin is not a terminal, so only YES=1 lets the reset through; without it, nothing moves."""
+    shutil.copy(ROOT / "Makefile", repo / "Makefile")
+    target = repo / "exercises" / "layer.py"
+    target.write_text(LEARNER_WORK)
+    refused = make(repo, "reset", "EX=layer")
+    assert refused.returncode != 0 and "YES=1" in refused.stderr
+    assert target.read_text() == LEARNER_WORK
+
+    done = make(repo, "reset", "EX=layer", "YES=1")
+    assert done.returncode == 0, done.stderr
+    assert target.read_text() == committed(repo, "layer")
+    (backup,) = (repo / ".kata" / "backups").iterdir()
+    assert backup.read_text() == LEARNER_WORK
+
+
 def answering(answer: str, asked: list[str]) -> Callable[[str], str]:
     def ask(question: str) -> str:
         asked.append(question)
