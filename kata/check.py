@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from .compare import Row, Verdict
-from .diagnosis import NodeCache, diagnose
+from .diagnosis import NodeCache, diagnose, wrapped
 from .curriculum import EXERCISES, Exercise, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
@@ -119,7 +119,7 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
     lines += [textwrap.indent(case.source, "      "), ""]
     problem = verdict.problem
     if problem is not None:
-        lines.append(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}")
+        lines.append(wrapped(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}"))
         if problem.where:
             first, *callers = problem.where.splitlines()
             lines.append(f"    at {first}")
@@ -131,7 +131,7 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
             lines.append("  Every wrong number has the right size but the wrong sign. With a number on "
                          "the left,\n  1 - x calls x.__rsub__(1), which must compute other - self.")
         if verdict.cause:
-            lines.append(f"  Likely cause: {verdict.cause}")
+            lines.append(wrapped(f"  Likely cause: {verdict.cause}"))
         diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache)
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:
@@ -155,8 +155,8 @@ def _another_file_that_does_not_import(verdict: Verdict, package: str) -> str:
     return "\n".join([
         f"✗ {file} does not import: {problem.message}",
         f"    at {problem.where}",
-        f"  Exercise {case.exercise} imports it, so none of its cases can run until that file "
-        "imports: fix it first.",
+        wrapped(f"  Exercise {case.exercise} imports it, so none of its cases can run until that "
+                "file imports: fix it first."),
     ])
 
 
@@ -170,8 +170,8 @@ def _side_by_side(rows: list[Row]) -> list[str]:
         lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
         lines += [f"      {detail}" for detail in row.details]
     if by_kata:
-        lines.append("  Expected: PyTorch's numbers, except " + ", ".join(by_kata) +
-                     ", which the kata's reference decides (error names, counts, flags).")
+        lines.append(wrapped("  Expected: PyTorch's numbers, except " + ", ".join(by_kata) +
+                             ", which the kata's reference decides (error names, counts, flags)."))
     return lines
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -69,10 +70,15 @@ class Diagnosis:
                          f" {r.data:>13.6g} {r.expected_data:>12.6g}{data_mark}"
                          f" {r.grad:>13.6g} {r.expected_grad:>12.6g}{grad_mark}")
         if self.culprit is not None:
-            lines.append(f"  → {self.where}")
+            lines.append(wrapped(f"  → {self.where}"))
         if self.cause:
-            lines.append(f"  Likely cause: {self.cause}")
+            lines.append(wrapped(f"  Likely cause: {self.cause}"))
         return "\n".join(lines)
+
+
+def wrapped(text: str, width: int = 100) -> str:
+    """A long sentence of the report folded to width, its later lines indented under the first."""
+    return textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False)
 
 
 def _close(a: float, b: float) -> bool:

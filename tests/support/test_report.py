@@ -5,7 +5,8 @@ from __future__ import annotations
 from kata.cases import cases_of
 from kata.check import explain
 from kata.runner import ROOT
-from tests.support.test_diagnosis import BIAS_LEFT_OUT, NO_OUT_GRAD, Learner, learner, verdict_of
+from tests.support.test_diagnosis import (BIAS_LEFT_OUT, NO_OUT_GRAD, Learner, learner, unfolded,
+                                          verdict_of)
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 
@@ -30,7 +31,7 @@ def test_numbers_the_kata_decides_are_not_labelled_pytorch(learner: Learner) -> 
     header = next(line for line in explain(verdict, "exercises").splitlines() if "yours" in line)
     assert header.split()[-1] == "expected"
     assert ("except weights, parameters, bias is last, which the kata's reference decides"
-            in explain(verdict, "exercises"))
+            in unfolded(explain(verdict, "exercises")))
     sums = verdict_of(learner(NO_OUT_GRAD), "value", "test_sum_passes_its_grad_to_both_operands")
     header = next(line for line in explain(sums, "exercises").splitlines() if "yours" in line)
     assert header.split()[-1] == "PyTorch"
