@@ -34,6 +34,8 @@ NOT_SEEDED = ("backward.py", "root.grad += 1.0", "root.grad += 0.0")
 NO_OUT_GRAD = ("value.py", "operand.grad += local_grad * self.grad", "operand.grad += local_grad")
 SELF_MINUS_OTHER = ("value.py", "return Value(other) - self", "return self - other")
 DATA_AS_GIVEN = ("value.py", "self.data = float(data)", "self.data = data")
+STRAY_FACTOR = ("value.py", "operand.grad += local_grad * self.grad",
+                "operand.grad += 2 * local_grad * self.grad")
 RELU_ONE_AT_ZERO = ("value.py", "1.0 if self.data > 0 else 0.0", "1.0 if self.data >= 0 else 0.0")
 EXP_FROM_OPERAND = ("value.py", '"exp", (e,))', '"exp", (self.data,))')
 PRODUCT_SWAPPED = ("value.py", "(other.data, self.data))", "(self.data, other.data))")
@@ -126,6 +128,9 @@ PLANTED = {
     "the local derivatives of * swapped": Planted(
         PRODUCT_SWAPPED, "value", "test_product_passes_each_operand_the_other", 2, ("*", ""),
         "swapped"),
+    "a stray factor of 2": Planted(
+        STRAY_FACTOR, "value", "test_sum_passes_its_grad_to_both_operands", 2, ("+", ""),
+        "a stray factor"),
     "out.grad forgotten in a sum": Planted(
         NO_OUT_GRAD, "value", "test_sum_passes_its_grad_to_both_operands", 2, ("+", ""),
         "multiply each local derivative"),
