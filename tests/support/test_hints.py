@@ -1,5 +1,6 @@
 """make hint: three tiers per exercise, opened one at a time and remembered in the progress file."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,21 @@ def test_every_exercise_has_a_nudge_a_concept_and_pseudo_code(exercise: Exercise
     assert all(t.body.strip() for t in tiers)
     assert len(tiers[0].body) < len(tiers[1].body), "the nudge is the short one"
     assert "```" in tiers[2].body, "the pseudo-code sits in a code block"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_the_concept_tier_teaches_and_the_traps_wait_for_the_last_tier(exercise: Exercise) -> None:
+    """Tier 2 explains the idea; the list of usual mistakes comes after the pseudo-code in tier 3.
+
+    Read in advance, a list of traps gives away every mistake before the learner
+    has made one: it helps most once their code does something odd.
+    """
+    concept, last = (t.body for t in hints.load_hints(exercise.name, ROOT)[1:])
+    assert "trap" not in concept.lower()
+    assert not re.search(r"^\s*[-*+] ", concept, re.MULTILINE), "tier 2 holds a bullet list"
+    after_the_code = last[last.rindex("```"):]
+    assert "\nThe usual traps:\n" in after_the_code
+    assert re.search(r"^- \S", after_the_code, re.MULTILINE), "the traps are a list"
 
 
 def test_each_call_opens_one_more_tier_and_remembers_it(
