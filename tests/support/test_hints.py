@@ -1,11 +1,13 @@
 """make hint: three tiers per exercise, opened one at a time and remembered in the progress file."""
 
+import inspect
 import re
 from pathlib import Path
 
 import pytest
 
 from kata import hints
+from kata.cases import cases_of
 from kata.curriculum import EXERCISES, Exercise
 from kata.progress import Progress, load
 from kata.runner import ROOT
@@ -48,6 +50,25 @@ def test_the_concept_tier_teaches_and_the_traps_wait_for_the_last_tier(exercise:
     after_the_code = last[last.rindex("```"):]
     assert "\nThe usual traps:\n" in after_the_code
     assert re.search(r"^- \S", after_the_code, re.MULTILINE), "the traps are a list"
+
+
+def graded_chain_length() -> int:
+    """How many operations backward's deep-chain case builds: its name says, and its loop agrees."""
+    (case, number), = [(c, int(m[1])) for c in cases_of("backward")
+                       if (m := re.search(r"chain_of_(\d+)_operations", c.name))]
+    (loop,) = re.findall(r"range\(([\d_]+)\)", inspect.getsource(case.scenario))
+    assert int(loop) == number, f"{case.name} builds {int(loop)} operations"
+    return number
+
+
+@pytest.mark.parametrize("path", ["exercises/backward.hints.md", "exercises/backward.py"])
+def test_the_hint_and_the_stub_give_the_graded_chains_true_length(path: str) -> None:
+    """The learner is told how deep the graded chain really is, and no other depth."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    length = f"{graded_chain_length():,}"
+    assert f"chain of {length}" in text or f"chain is {length}" in text
+    assert set(re.findall(r"\d{1,3}(?:[,_]\d{3})+", text)) == {length}
+    assert not re.search(r"(tens|hundreds) of thousands", text)
 
 
 def test_each_call_opens_one_more_tier_and_remembers_it(
