@@ -169,9 +169,12 @@ def _side_by_side(rows: list[Row]) -> list[str]:
         mark = "✓" if row.ok else "✗"
         lines.append(f"  {mark} {row.name:{width}}  {row.yours:<24} {row.expected}")
         lines += [f"      {detail}" for detail in row.details]
-    if by_kata:
-        lines.append(wrapped("  Expected: PyTorch's numbers, except " + ", ".join(by_kata) +
-                             ", which the kata's reference decides (error names, counts, flags)."))
+    if by_kata and len(by_kata) == len(rows):
+        lines.append("  Expected: what the kata's reference decides (names, counts, labels, flags), "
+                     "not PyTorch.")
+    elif by_kata:
+        lines.append(wrapped("  Expected: PyTorch's numbers, except " + ", ".join(by_kata) + ", which "
+                             "the kata's reference decides (names, counts, labels, flags)."))
     return lines
 
 

@@ -30,8 +30,10 @@ def test_numbers_the_kata_decides_are_not_labelled_pytorch(learner: Learner) -> 
                          "test_a_neuron_has_one_weight_per_input_and_a_bias")
     header = next(line for line in explain(verdict, "exercises").splitlines() if "yours" in line)
     assert header.split()[-1] == "expected"
-    assert ("except weights, parameters, bias is last, which the kata's reference decides"
-            in unfolded(explain(verdict, "exercises")))
+    assert "Expected: what the kata's reference decides" in explain(verdict, "exercises")
+    mixed = verdict_of(learner(None), "value", "test_a_new_value_holds_a_float_and_a_zero_grad")
+    assert ("Expected: PyTorch's numbers, except repr, type of data, which the kata's reference "
+            "decides" in unfolded(explain(mixed, "exercises")))
     sums = verdict_of(learner(NO_OUT_GRAD), "value", "test_sum_passes_its_grad_to_both_operands")
     header = next(line for line in explain(sums, "exercises").splitlines() if "yours" in line)
     assert header.split()[-1] == "PyTorch"
