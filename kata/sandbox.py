@@ -18,7 +18,7 @@ from .runner import ROOT, ChildCommand
 
 # The support modules the child needs: plain Python, nothing that imports PyTorch.
 CHILD_MODULES = ("__init__", "cases", "compare", "curriculum", "graph", "guard",
-                 "implementation", "outcome", "runner", "scenario_tools")
+                 "implementation", "misconceptions", "outcome", "runner", "scenario_tools")
 INSIDE = "/sandbox"  # where bubblewrap shows the directory to the child
 
 
