@@ -9,9 +9,13 @@ process, which never imports submission code, compares them with PyTorch's.
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import json
+import os
 import random
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -25,13 +29,17 @@ from kata.cases import Case, Instance
 from kata.compare import Verdict
 from kata.curriculum import EXERCISES
 from kata.outcome import Outcome, Problem, oracle_outcome
-from kata.runner import run_isolated
+from kata.runner import Session, kill_all
 from kata.sandbox import Sandbox, choose, lay_out
 from kata.scoring import ExerciseScore, Plan, plan, points_of, score
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
 FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
 QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
+# Seconds of running one submission, at most: inside Gradescope's default of ten minutes, with
+# room for its set-up; an honest submission takes a few seconds.
+SUBMISSION_BUDGET = 240.0
+WORKDIRS: set[str] = set()  # the submissions' working directories, removed even when stopped
 
 
 @dataclass
@@ -105,7 +113,8 @@ class Report:
         kinds: dict[str, int] = {}
         for s in self.scores:
             for v in s.verdicts:
-                if v.problem and v.problem.kind in ("timed out", "crashed", "missing"):
+                if v.problem and v.problem.kind in ("timed out", "crashed", "missing", "flooded",
+                                                    "not run"):
                     kinds[v.problem.kind] = kinds.get(v.problem.kind, 0) + 1
         status = "graded"
         if kinds:
@@ -113,29 +122,93 @@ class Report:
         return "; ".join([status, *(f"refused: {r}" for r in self.submission.refused)])
 
 
-def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox) -> Report:
+def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
+          budget: float = SUBMISSION_BUDGET) -> Report:
+    """Every case of the plan on one submission, in at most budget seconds of running it."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as work:
+        WORKDIRS.add(work)
         lay_out(Path(work), submission.files)
         command = sandbox.command(Path(work))
 
         def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
-            runnable = [i for i in instances if f"{i.case.exercise}.py" in submission.files]
-            outcomes = run_isolated("exercises", runnable, command=command) if runnable else {}
-            for instance in instances:
-                outcomes.setdefault(instance.key, Outcome(problem=Problem(
-                    "missing", f"the submission has no {instance.case.exercise}.py")))
+            outcomes: dict[str, Outcome] = {}
+            runnable = []
+            with Session("exercises", command=command, deadline=start + budget) as session:
+                broken = _modules_that_do_not_import(session, submission, instances)
+                for instance in instances:
+                    module = instance.case.exercise
+                    if f"{module}.py" not in submission.files:
+                        outcomes[instance.key] = Outcome(problem=Problem(
+                            "missing", f"the submission has no {module}.py"))
+                    elif module in broken:
+                        outcomes[instance.key] = Outcome(problem=broken[module])
+                    else:
+                        runnable.append(instance)
+                outcomes.update(session.run(runnable) if runnable else {})
             return outcomes
 
         scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+    WORKDIRS.discard(work)
     return Report(submission, scores, time.monotonic() - start)
+
+
+def _modules_that_do_not_import(session: Session, submission: Submission,
+                                instances: list[Instance]) -> dict[str, Problem]:
+    """Import each exercise module once; a module that imports a broken one is broken with it.
+
+    An import that hangs or crashes then costs one time limit, not one per case.
+    """
+    modules = [e.name for e in EXERCISES if f"{e.name}.py" in submission.files]
+    timeout = max((i.case.timeout for i in instances), default=10.0)
+    problems = session.imports(modules, timeout)
+    uses = {module: _imported_modules(submission.files[f"{module}.py"]) for module in modules}
+    broken: dict[str, Problem] = {}
+    for module in modules:
+        # Every case builds Values, so it needs value.py too; its dependencies are looked at first.
+        needed = _with_dependencies(module, uses) + _with_dependencies("value", uses)
+        culprit = next((m for m in reversed(needed) if m in problems), None)
+        if culprit is not None:
+            problem = problems[culprit]
+            used = "" if culprit == module else f", which the cases of {module} need"
+            broken[module] = replace(problem, message=f"{problem.message} (importing {culprit}.py{used})")
+    return broken
+
+
+def _imported_modules(source: bytes) -> set[str]:
+    """The exercise modules a file imports, read from its text (it need not even parse)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names = {e.name for e in EXERCISES}
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = (node.module or "").removeprefix("exercises").lstrip(".")
+            found |= {module} if module else {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name.removeprefix("exercises.") for alias in node.names}
+    return found & names
+
+
+def _with_dependencies(module: str, uses: dict[str, set[str]]) -> list[str]:
+    """module, then every exercise module it imports, directly or not."""
+    order, stack = [], [module]
+    while stack:
+        current = stack.pop()
+        if current not in order:
+            order.append(current)
+            stack.extend(sorted(uses.get(current, set())))
+    return order
 
 
 def reason(verdict: Verdict) -> str:
     if verdict.passed:
         return ""
     if verdict.problem:
-        return f"{verdict.problem.kind}: {verdict.problem.message}"
+        where = verdict.problem.where.split("\n")[0]
+        return f"{verdict.problem.kind}: {verdict.problem.message}" + (f" (at {where})" if where else "")
     wrong = [row.name for row in verdict.rows if not row.ok]
     return "differs from PyTorch: " + ", ".join(wrong)
 
@@ -240,10 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
     parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "audit-hook"], default="auto")
     parser.add_argument("--timeout", type=float, help="at most this many seconds for any one case")
+    parser.add_argument("--submission-timeout", type=float, default=SUBMISSION_BUDGET, metavar="SECONDS",
+                        help="at most this many seconds for one submission; cases not run by then "
+                             f"score 0 (default {SUBMISSION_BUDGET:g})")
     parser.add_argument("--seed", type=int, help="seed for drawing the random cases (default: fresh)")
     args = parser.parse_args(argv)
     if args.gradescope and len(args.submissions) != 1:
         parser.error("--gradescope grades exactly one submission")
+    _stop_cleanly_on(args.gradescope)
     try:
         return _grade_class(args)
     except Exception as error:
@@ -264,7 +341,8 @@ def _grade_class(args: argparse.Namespace) -> int:
             oracle_outcome(instance)
     submissions = [read_submission(path) for path in args.submissions]
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        reports = list(pool.map(lambda s: grade(s, grading_plan, sandbox), submissions))
+        reports = list(pool.map(lambda s: grade(s, grading_plan, sandbox, args.submission_timeout),
+                                submissions))
     for report in reports:
         print(render(report))
     if args.csv:
@@ -277,6 +355,22 @@ def _grade_class(args: argparse.Namespace) -> int:
         (args.gradescope / "results.json").write_text(
             json.dumps(gradescope_results(reports[0], sandbox), indent=1))
     return 0
+
+
+def _stop_cleanly_on(gradescope: Path | None) -> None:
+    """SIGTERM, SIGINT or SIGHUP: end every process a submission started, remove the working
+    directories, leave a results.json that says so, and exit at once."""
+    def stop(signum: int, frame: object) -> None:
+        kill_all()
+        for work in list(WORKDIRS):
+            shutil.rmtree(work, ignore_errors=True)
+        if gradescope is not None:
+            write_gradescope_failure(gradescope, RuntimeError(
+                f"grading was stopped by {signal.Signals(signum).name} before it finished"))
+        os._exit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
 
 
 def _capped(instance: Instance, seconds: float) -> Case:

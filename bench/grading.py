@@ -1,7 +1,8 @@
-"""grader.py on a class of 100 submissions on this machine: median seconds per submission.
+"""grader.py on a class of 100 submissions on this machine: median and worst seconds per submission.
 
-The class mixes complete, partial and untouched work (every fourth kind), as a
-real class would; PyTorch is imported once, by the grading process.
+The class mixes complete, partial and untouched work, as a real class would,
+and one submission whose value.py never finishes importing; PyTorch is
+imported once, by the grading process. The case time limit is the default.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ def make_class(folder: Path) -> list[Path]:
             source = ROOT / ("solutions" if i < solved else "exercises") / f"{name}.py"
             shutil.copyfile(source, path / f"{name}.py")
         paths.append(path)
-    return paths
+    hanging = folder / "hangs_at_import"
+    shutil.copytree(paths[len(NAMES)], hanging)  # a complete submission...
+    with (hanging / "value.py").open("a") as value:
+        value.write("\nwhile True:\n    pass\n")  # ...whose value.py never finishes importing
+    return [*paths, hanging]
 
 
 def main() -> None:
@@ -42,9 +47,12 @@ def main() -> None:
         subprocess.run([sys.executable, "grader.py", *map(str, paths), "-j", "2", "--json", str(report)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
-        each = [s["seconds"] for s in json.loads(report.read_text())["submissions"]]
-    print(f"{SUBMISSIONS} submissions on 2 workers: {wall:.1f} s in all, {wall / SUBMISSIONS:.2f} s each "
-          f"on average; median {statistics.median(each):.2f} s per submission (target 0.5 s)")
+        graded = json.loads(report.read_text())["submissions"]
+        each = [s["seconds"] for s in graded]
+        worst = max(graded, key=lambda s: s["seconds"])
+    print(f"{len(paths)} submissions on 2 workers: {wall:.1f} s in all, {wall / len(paths):.2f} s each "
+          f"on average; median {statistics.median(each):.2f} s per submission (target 0.5 s); "
+          f"worst {worst['seconds']:.1f} s ({worst['submission']})")
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
             result = instance.build(impl)
     except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
         kind = "contract" if isinstance(error, ContractError) else "raised"
-        message = str(error) if kind == "contract" else _one_line(error)
+        message = str(error) if kind == "contract" else one_line(error)
         problem = Problem(kind, message, _place(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
     graph, seed = _traced_graph()
@@ -103,7 +103,7 @@ def oracle_outcome(instance: Instance) -> Outcome:
     return run_in_process(instance, Implementation("kata.oracle"))
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     message = str(error)
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 

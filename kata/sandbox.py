@@ -7,8 +7,10 @@ files, the case runner and the suites, and it limits its own resources.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -65,9 +67,22 @@ class Sandbox:
         python = base_python()
         if self.kind == "audit hook":
             code = bootstrap(str(workdir), audit=True, confine=self.confine)
-            return ChildCommand([python, "-I", "-S", "-c", code], workdir)
+            return ChildCommand([python, "-I", "-S", "-c", code], workdir, die_with_parent)
         return ChildCommand([*bubblewrap_prefix(workdir, python), python, "-I", "-S", "-c",
-                             bootstrap(INSIDE, audit=False, confine=False)], workdir)
+                             bootstrap(INSIDE, audit=False, confine=False)], workdir, die_with_parent)
+
+
+# Loaded before any fork: the child calls it between fork and exec.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child before exec: the kernel kills it when the grader's thread that started it
+    ends, however the grader ends, SIGKILL included (bubblewrap's --die-with-parent does the same
+    for its own child)."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:

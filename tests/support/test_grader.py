@@ -963,7 +963,8 @@ def test_a_missing_module_imported_by_value_costs_everything(run: GraderRun) -> 
 
 def test_an_endless_backward_times_out_case_by_case_and_the_rest_still_pass(
         batches: Batches, backward_free: set[str]) -> None:
-    """backward() loops forever: each case that calls it times out after 1 s; every other case passes."""
+    """backward() loops forever: each case that calls it times out (the first after 1 s, most later ones
+    stopped early where the first hung); every other case passes."""
     finished = batches.run("timeout")
     assert finished.returncode == 0, finished.explain()
     report = finished.report("endless_backward")
@@ -972,7 +973,7 @@ def test_an_endless_backward_times_out_case_by_case_and_the_rest_still_pass(
     assert_graded_exactly(report, backward_free)
     hung = len(all_instances()) - len(backward_free)
     for reason in failed_reasons(report):
-        assert reason.startswith("timed out: no result after 1 s"), reason
+        assert reason.startswith(("timed out: no result after 1 s", "timed out: stopped early")), reason
     assert report["status"] == f"graded; {hung} timed out"
     assert report["seconds"] < 3.0 * hung + 30, "the 1 s cap was not what cut the hanging cases"
 

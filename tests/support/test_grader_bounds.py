@@ -1,0 +1,178 @@
+"""grader.py's bounds under hostile submissions: time per submission, memory, and what it leaves alive.
+
+Each submission is the reference solutions with one change; grader.py grades
+it in a subprocess as an instructor runs it, with TMPDIR a folder of the test's
+own, so that every process and directory grading starts can be found by path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.test_grader import GRADER, HAS_BWRAP, NAMES, ROOT, appended, solution
+
+SANDBOXES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(
+                 not HAS_BWRAP, reason="bubblewrap (bwrap) is not installed")),
+             "audit-hook"]
+# value.py that never finishes importing, and ignores the polite way of being stopped.
+SLEEPS_AT_IMPORT = """
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+while True:
+    time.sleep(0.2)
+"""
+# backward() that never returns: every case that calls it hangs in one place. (A loop that grows
+# a list without end can starve the child's watchdog thread; the budget bounds that one.)
+LOOPS_IN_BACKWARD = ("    order = topological_order(root)\n",
+                     "    order = topological_order(root)\n    while order:\n        pass\n")
+# repr() of a Value writes about 50 MB of lines that look like results onto every descriptor.
+FLOODS = '''
+def _flood(self):
+    import os
+    line = b'{"key": "value::test_a_new_value_holds_a_float_and_a_zero_grad"}' * 400 + b"\\n"
+    for _ in range(2000):
+        for fd in range(1, 8):
+            try:
+                os.write(fd, line)
+            except OSError:
+                pass
+    return "Value(flood)"
+
+
+Value.__repr__ = _flood
+'''
+
+
+def submission(folder: Path, **files: str) -> Path:
+    """The solutions, with the files given replaced."""
+    folder.mkdir(parents=True)
+    for name in NAMES:
+        (folder / f"{name}.py").write_text(files.get(name, solution(name)))
+    return folder
+
+
+def grade(tmp_path: Path, path: Path, *options: str) -> dict[str, Any]:
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, str(GRADER), str(path), "--json", str(tmp_path / "grades.json"),
+                           "--seed", "1", *options], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+    assert done.returncode == 0, done.stderr
+    report: dict[str, Any] = json.loads((tmp_path / "grades.json").read_text())["submissions"][0]
+    return report
+
+
+def reasons(report: dict[str, Any], exercise: str) -> list[str]:
+    return [case["reason"] for case in report["cases"] if case["exercise"] == exercise]
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_an_import_that_hangs_is_waited_for_once_and_costs_every_case(tmp_path: Path, sandbox: str) -> None:
+    """value.py sleeps at import: every case scores 0 because of that import, without running."""
+    path = submission(tmp_path / "sleeps", value=appended(solution("value"), SLEEPS_AT_IMPORT))
+    report = grade(tmp_path, path, "--timeout", "2", "--sandbox", sandbox)
+    assert report["score"] == 0
+    for case in report["cases"]:
+        assert case["reason"].startswith("timed out: "), case["reason"]
+        assert "(importing value.py" in case["reason"], case["reason"]
+    # One time limit for value.py's import, one more at most for an exercise whose module imports it.
+    assert report["seconds"] < 30
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_an_endless_loop_costs_one_time_limit_and_honest_work_keeps_its_points(
+        tmp_path: Path, sandbox: str) -> None:
+    """The first case to hang waits out its limit; later ones hanging in the same place stop early."""
+    broken = solution("backward").replace(*LOOPS_IN_BACKWARD)
+    path = submission(tmp_path / "loops", backward=broken)
+    report = grade(tmp_path, path, "--timeout", "2", "--sandbox", sandbox)
+    hung = [r for r in reasons(report, "backward") if r]
+    assert hung[0].startswith("timed out: no result after 2 s")
+    waited = [r for r in hung if r.startswith("timed out: no result after 2 s")]
+    early = [r for r in hung if r.startswith("timed out: stopped early")]
+    # The second case to hang may wait out its limit too on a loaded machine; none after it.
+    assert len(waited) <= 2 and len(waited) + len(early) == len(hung) > 5, [r[:40] for r in hung]
+    assert all(case["status"] == "passed" for case in report["cases"] if case["exercise"] == "value")
+
+
+def test_a_budget_cuts_a_submission_short_and_results_json_is_still_written(tmp_path: Path) -> None:
+    """With a 3 s budget the hanging cases run out of time: finished cases keep their points."""
+    broken = solution("backward").replace(*LOOPS_IN_BACKWARD)
+    path = submission(tmp_path / "loops", backward=broken)
+    report = grade(tmp_path, path, "--timeout", "2", "--submission-timeout", "3", "--sandbox",
+                   "audit-hook", "--gradescope", str(tmp_path / "gradescope"))
+    results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
+    assert results["score"] == report["score"]
+    assert round(report["score"], 9) >= 30  # every value case finished first
+    cut = [t for t in results["tests"] if "time budget" in t["output"]]
+    assert cut and all(t["score"] == 0 for t in cut)
+    assert len(results["tests"]) == len(report["cases"])
+
+
+def test_a_flood_of_forged_lines_is_stopped_and_the_grader_stays_small(tmp_path: Path) -> None:
+    """Gigabytes of lines that look like results cost their case, not the grader's memory."""
+    path = submission(tmp_path / "floods", value=appended(solution("value"), FLOODS))
+    report = grade(tmp_path, path, "--sandbox", "audit-hook")
+    (flooded,) = [c for c in report["cases"] if c["reason"].startswith("flooded")]
+    assert flooded["case"] == "test_a_new_value_holds_a_float_and_a_zero_grad"
+    assert "flooded" in report["status"]
+    largest_child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert largest_child_kib < 600 * 1024  # every child this test process has waited for
+
+
+def processes_under(folder: Path) -> list[int]:
+    """Live processes that name folder (or a path under it) among their arguments."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if str(folder).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def wait_for(condition: Any, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGKILL],
+                         ids=lambda s: signal.Signals(s).name)
+def test_nothing_a_submission_started_outlives_the_grader(tmp_path: Path, sandbox: str,
+                                                         stop: signal.Signals) -> None:
+    """Kill the grader while a submission that ignores SIGTERM sleeps: none of its processes remain,
+    and (where the grader can still run code) its working directories are gone."""
+    path = submission(tmp_path / "sleeps", value=appended(solution("value"), SLEEPS_AT_IMPORT))
+    (tmp_path / "tmp").mkdir()
+    grader = subprocess.Popen([sys.executable, str(GRADER), str(path), "--timeout", "60", "--sandbox",
+                               sandbox, "--gradescope", str(tmp_path / "gradescope")], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+    try:
+        assert wait_for(lambda: processes_under(tmp_path / "tmp"), 60), "no submission process started"
+        time.sleep(0.5)  # inside its import by now
+        grader.send_signal(stop)
+        grader.wait(timeout=30)
+    finally:
+        grader.kill()
+    assert wait_for(lambda: not processes_under(tmp_path / "tmp"), 10), processes_under(tmp_path / "tmp")
+    if stop != signal.SIGKILL:
+        assert list((tmp_path / "tmp").iterdir()) == []
+        results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
+        assert results["score"] == 0 and signal.Signals(stop).name in results["output"]
