@@ -34,6 +34,7 @@ from kata.sandbox import Sandbox, choose, lay_out
 from kata.scoring import ExerciseScore, Plan, plan, points_of, score
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
+BONUS_POINTS = sum(e.points for e in EXERCISES if e.bonus)  # apart from the 100
 FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
 QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
 # Seconds of running one submission, at most: inside Gradescope's default of ten minutes, with
@@ -105,7 +106,13 @@ class Report:
 
     @property
     def points(self) -> float:
-        return sum(s.points for s in self.scores)
+        """Out of 100: the core exercises."""
+        return sum(s.points for s in self.scores if not s.exercise.bonus)
+
+    @property
+    def bonus_points(self) -> float:
+        """The bonus track's, reported apart: the instructor decides whether they count."""
+        return sum(s.points for s in self.scores if s.exercise.bonus)
 
     @property
     def status(self) -> str:
@@ -223,7 +230,8 @@ def exercise_status(s: ExerciseScore) -> str:
 
 def render(report: Report) -> str:
     sub = report.submission
-    lines = [f"{sub.name}: {report.points:.1f} / 100 ({report.status}; {report.seconds:.1f} s)"]
+    bonus = f", bonus {report.bonus_points:.1f} / {BONUS_POINTS}" if BONUS_POINTS else ""
+    lines = [f"{sub.name}: {report.points:.1f} / 100{bonus} ({report.status}; {report.seconds:.1f} s)"]
     for s in report.scores:
         lines.append(f"  {s.exercise.name:<9} {s.points:5.1f} / {s.exercise.points:<3} {exercise_status(s)}")
     if sub.ignored:
@@ -254,6 +262,7 @@ def case_rows(report: Report) -> list[dict[str, Any]]:
 def as_json(report: Report) -> dict[str, Any]:
     return {
         "submission": report.submission.name, "score": report.points, "max_score": 100,
+        "bonus": report.bonus_points, "max_bonus": BONUS_POINTS,
         "status": report.status, "seconds": report.seconds,
         "ignored": report.submission.ignored, "refused": report.submission.refused,
         "exercises": [{"name": s.exercise.name, "points": s.points, "max_points": s.exercise.points,
@@ -265,10 +274,10 @@ def as_json(report: Report) -> dict[str, Any]:
 def write_csv(reports: list[Report], path: Path) -> None:
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["submission", *(e.name for e in EXERCISES), "total", "status"])
+        writer.writerow(["submission", *(e.name for e in EXERCISES), "total", "bonus", "status"])
         for r in reports:
             writer.writerow([r.submission.name, *(f"{s.points:.2f}" for s in r.scores),
-                             f"{r.points:.2f}", r.status])
+                             f"{r.points:.2f}", f"{r.bonus_points:.2f}", r.status])
 
 
 def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
@@ -283,7 +292,8 @@ def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
         "output": row["reason"] or "agrees with PyTorch",
         "visibility": "after_published" if row["hidden"] else "visible",
     } for row in case_rows(report)]
-    summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}" for s in report.scores]
+    summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}"
+               f"{' (bonus, not in the score)' if s.exercise.bonus else ''}" for s in report.scores]
     if report.submission.ignored:
         summary.append(f"ignored (not exercise files): {', '.join(report.submission.ignored)}")
     summary += [f"refused: {refusal}" for refusal in report.submission.refused]

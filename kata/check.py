@@ -65,14 +65,19 @@ def remember(scores: list[ExerciseScore], path: Path = PROGRESS_PATH) -> None:
 
 def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
            node_cache: Optional[NodeCache] = None) -> str:
-    done = sum(s.passed for s in scores)
-    points = sum(s.points for s in scores)
-    total = sum(s.exercise.points for s in scores)
-    lines = [f"Backpropagation kata ({package}/): {done} of {len(scores)} exercises pass, "
+    core = [s for s in scores if not s.exercise.bonus]
+    bonus = [s for s in scores if s.exercise.bonus]
+    done = sum(s.passed for s in core)
+    points = sum(s.points for s in core)
+    total = sum(s.exercise.points for s in core)
+    lines = [f"Backpropagation kata ({package}/): {done} of {len(core)} exercises pass, "
              f"{points:.1f} of {total} points", ""]
+    if bonus:
+        lines[0] += (f"; bonus {sum(s.points for s in bonus):.1f} of "
+                     f"{sum(s.exercise.points for s in bonus)}")
     for s in scores:
         e = s.exercise
-        head = f"  {_mark(s)} {e.number} {e.name:<9}"
+        head = f"  {_mark(s)} {e.number if not e.bonus else '+'} {e.name:<9}"
         if s.blocked_by:
             lines.append(f"{head} {'-':>5} / {e.points:<3} blocked: finish {s.blocked_by.name} first")
         else:
@@ -83,7 +88,11 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
         lines += ["", "Every case agrees with PyTorch. Well done!"]
         return "\n".join(lines)
     e = failing.exercise
-    lines += ["", f"Next: exercise {e.number} ({e.name}), in {package}/{e.name}.py: {e.title}"]
+    step = f"the bonus exercise {e.name}" if e.bonus else f"exercise {e.number} ({e.name})"
+    if e.bonus and not any(s.blocked_by for s in core) and all(s.passed for s in core):
+        lines += ["", f"Every core exercise agrees with PyTorch: {total} points. The bonus track "
+                      "is optional (+ above)."]
+    lines += ["", f"Next: {step}, in {package}/{e.name}.py: {e.title}"]
     verdict = failing.first_failure
     if verdict is not None:
         lines += ["", explain(verdict, package, node_cache)]

@@ -11,7 +11,8 @@ class Exercise:
     name: str  # the module in exercises/ and solutions/; its suite is tests/test_<name>.py
     title: str
     exports: tuple[str, ...]  # the public names that scenarios take from this module
-    points: int  # out of 100 for the whole kata, shared equally by its cases
+    points: int  # out of 100 for the whole kata (apart, for a bonus), shared equally by its cases
+    bonus: bool = False  # after the core, outside its 100 points: the instructor decides
 
 
 EXERCISES = (

@@ -160,7 +160,8 @@ def case_points() -> dict[str, float]:
 
 
 def points_of(exercises: set[str] | frozenset[str]) -> float:
-    return sum(exercise_named(name).points for name in exercises)
+    """The score (out of 100) those exercises earn: a bonus exercise's points are reported apart."""
+    return sum(exercise_named(name).points for name in exercises if not exercise_named(name).bonus)
 
 
 def full_marks() -> float:
@@ -762,9 +763,12 @@ def assert_graded_exactly(report: dict[str, Any], passing: set[str]) -> None:
     """The report passes exactly these instances and scores exactly their points, everywhere it says so."""
     assert set(cases(report)) == {i.key for i in all_instances()}
     assert passed_keys(report) == passing
-    expected = sum(case_points()[key] for key in passing)
+    bonus = {i.key for e, instances in grading_plan() if e.bonus for i in instances}
+    expected = sum(case_points()[key] for key in passing - bonus)
     assert report["score"] == pytest.approx(expected, abs=1e-9)
-    assert sum(case["points"] for case in report["cases"]) == pytest.approx(expected, abs=1e-9)
+    assert report["bonus"] == pytest.approx(sum(case_points()[key] for key in passing & bonus), abs=1e-9)
+    assert sum(case["points"] for case in report["cases"]) == pytest.approx(
+        expected + report["bonus"], abs=1e-9)
     for case in report["cases"]:
         assert case["max_points"] == pytest.approx(case_points()[case["key"]])
         assert case["points"] == pytest.approx(case["max_points"] if case["key"] in passing else 0.0)
@@ -877,7 +881,7 @@ def test_the_grader_finishes_with_one_report_and_one_gradebook_row_per_submissio
     names = [Path(s).name for s in MAIN_BATCH]
     assert [r["submission"] for r in run.grades["submissions"]] == names
     assert [row["submission"] for row in run.rows] == names
-    assert run.header == ["submission", *NAMES, "total", "status"]
+    assert run.header == ["submission", *NAMES, "total", "bonus", "status"]
     described = run.grades["sandbox"]
     assert described.startswith("bubblewrap:") if run.sandbox == "bubblewrap" else "audit hook" in described
 
@@ -1185,7 +1189,9 @@ def test_gradescope_results_have_gradescopes_shape_and_add_up(batches: Batches) 
         assert isinstance(test["number"], str)
         assert test["status"] in ("passed", "failed")
         assert test["score"] == pytest.approx(test["max_score"] if test["status"] == "passed" else 0.0)
-    assert results["score"] == pytest.approx(sum(test["score"] for test in tests))
+    bonus = {e.name for e in EXERCISES if e.bonus}  # reported apart from the score
+    assert results["score"] == pytest.approx(sum(test["score"] for test in tests
+                                                 if test["name"].split(": ", 1)[0] not in bonus))
     assert results["score"] == pytest.approx(finished.report("endless_backward")["score"])
     assert len({test["number"] for test in tests}) == len(tests)
 
