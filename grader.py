@@ -53,8 +53,11 @@ class Submission:
 
 
 def read_submission(path: Path) -> Submission:
-    """Take only the expected exercise files: from exercises/ if there is one, else the top level."""
-    submission = Submission(path.name)
+    """Take only the expected exercise files: from exercises/ if there is one, else the top level.
+
+    A submission given as a learner's exercises/ folder is named after the folder above it.
+    """
+    submission = Submission(path.parent.name if path.name == "exercises" else path.name)
     try:
         if path.is_file() and zipfile.is_zipfile(path):
             _read_zip(path, submission)

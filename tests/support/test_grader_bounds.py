@@ -176,3 +176,11 @@ def test_nothing_a_submission_started_outlives_the_grader(tmp_path: Path, sandbo
         assert list((tmp_path / "tmp").iterdir()) == []
         results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
         assert results["score"] == 0 and signal.Signals(stop).name in results["output"]
+
+
+def test_an_exercises_folder_is_named_after_its_learner(tmp_path: Path) -> None:
+    """alice/exercises and bob/exercises are two rows the instructor can tell apart."""
+    from grader import read_submission
+
+    folders = [submission(tmp_path / learner / "exercises") for learner in ("alice", "bob")]
+    assert [read_submission(folder).name for folder in folders] == ["alice", "bob"]
