@@ -16,7 +16,10 @@ class Exercise:
 
 
 EXERCISES = (
-    Exercise(1, "value", "Value: operations and their local derivatives", ("Value",), 30),
+    Exercise(0, "derivatives", "Derivatives: estimated numerically, and the chain rule by hand",
+             ("numerical_derivative", "one_sided_derivative", "numerical_gradient",
+              "chain_rule_by_hand", "neuron_by_hand"), 5),
+    Exercise(1, "value", "Value: operations and their local derivatives", ("Value",), 25),
     Exercise(2, "backward", "backward(): the chain rule over a whole graph",
              ("topological_order", "backward"), 25),
     Exercise(3, "neuron", "Neuron: weights, a bias and an activation", ("Module", "Neuron"), 10),
