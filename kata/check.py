@@ -75,9 +75,10 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
     if bonus:
         lines[0] += (f"; bonus {sum(s.points for s in bonus):.1f} of "
                      f"{sum(s.exercise.points for s in bonus)}")
+    width = max(len(s.exercise.name) for s in scores)
     for s in scores:
         e = s.exercise
-        head = f"  {_mark(s)} {e.number if not e.bonus else '+'} {e.name:<9}"
+        head = f"  {_mark(s)} {e.number if not e.bonus else '+'} {e.name:<{width}}"
         if s.blocked_by:
             lines.append(f"{head} {'-':>5} / {e.points:<3} blocked: finish {s.blocked_by.name} first")
         else:

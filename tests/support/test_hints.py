@@ -13,6 +13,9 @@ from kata.progress import Progress, load
 from kata.runner import ROOT
 
 
+FIRST = EXERCISES[0].name  # where a learner who has passed nothing starts
+
+
 @pytest.fixture
 def progress_path(tmp_path: Path) -> Path:
     """A progress file of the test's own, never the learner's."""
@@ -74,7 +77,7 @@ def test_the_hint_and_the_stub_give_the_graded_chains_true_length(path: str) -> 
 def test_each_call_opens_one_more_tier_and_remembers_it(
         progress_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Tier 1, then 2, then 3: the newest in full, the earlier ones in brief, the count in the file."""
-    tiers = hints.load_hints("value", ROOT)
+    tiers = hints.load_hints(FIRST, ROOT)
     for k in (1, 2, 3):
         status, out, _ = ask_for_hint(progress_path, capsys)
         assert status == 0
@@ -85,35 +88,35 @@ def test_each_call_opens_one_more_tier_and_remembers_it(
             assert earlier.body.splitlines()[0] in out
         for later in tiers[k:]:
             assert later.body.splitlines()[0] not in out
-        assert load(progress_path).hint_tiers == {"value": k}
+        assert load(progress_path).hint_tiers == {FIRST: k}
     assert "Pseudo-code" in out and "no more hints" in out
 
 
 def test_the_tier_reached_is_read_back_from_the_progress_file(
         progress_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A later run carries on where the file says, not from tier 1."""
-    Progress(hint_tiers={"value": 2}).save(progress_path)
+    Progress(hint_tiers={FIRST: 2}).save(progress_path)
     _, out, _ = ask_for_hint(progress_path, capsys)
     assert "tier 3 of 3" in out
-    assert load(progress_path).hint_tiers == {"value": 3}
+    assert load(progress_path).hint_tiers == {FIRST: 3}
 
 
 def test_after_tier_3_there_is_nothing_more(progress_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """Asking again shows tier 3 again, says there are no more, and the count stays at 3."""
-    Progress(hint_tiers={"value": 3}).save(progress_path)
+    Progress(hint_tiers={FIRST: 3}).save(progress_path)
     for _ in range(2):
         status, out, _ = ask_for_hint(progress_path, capsys)
         assert status == 0
         assert "tier 3 of 3" in out and "no more hints" in out
-        assert hints.load_hints("value", ROOT)[2].body in out
-        assert load(progress_path).hint_tiers == {"value": 3}
+        assert hints.load_hints(FIRST, ROOT)[2].body in out
+        assert load(progress_path).hint_tiers == {FIRST: 3}
 
 
 def test_the_exercise_is_the_first_not_passed_in_curriculum_order(
         progress_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """With value and backward passed, the hints are neuron's; each exercise keeps its own count."""
-    Progress(passed={"value", "backward"}, hint_tiers={"value": 3}).save(progress_path)
+    """With the first three passed, the hints are neuron's; each exercise keeps its own count."""
+    Progress(passed={"derivatives", "value", "backward"}, hint_tiers={"value": 3}).save(progress_path)
     _, out, _ = ask_for_hint(progress_path, capsys)
     assert out.startswith("Hints for exercise 3 (neuron)")
     assert "tier 1 of 3" in out
@@ -123,7 +126,7 @@ def test_the_exercise_is_the_first_not_passed_in_curriculum_order(
 def test_a_later_exercise_passed_does_not_skip_an_earlier_one(
         progress_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Order comes from the curriculum: backward passed but value not means value's hints."""
-    Progress(passed={"backward"}).save(progress_path)
+    Progress(passed={"derivatives", "backward"}).save(progress_path)
     _, out, _ = ask_for_hint(progress_path, capsys)
     assert out.startswith("Hints for exercise 1 (value)")
 
@@ -162,7 +165,7 @@ def test_a_malformed_hints_file_is_named_and_opens_no_tier(
     """Two tiers instead of three: a clear error naming the file; the tier count does not move."""
     root = tmp_path / "repo"
     (root / "exercises").mkdir(parents=True)
-    broken = root / "exercises" / "value.hints.md"
+    broken = root / "exercises" / f"{FIRST}.hints.md"
     broken.write_text("## 1. Nudge\n\nLook.\n\n## 2. Concept\n\nThink.\n")
     status, out, err = ask_for_hint(progress_path, capsys, root=root)
     assert status == 1 and out == ""
@@ -174,7 +177,7 @@ def test_a_missing_hints_file_is_named(tmp_path: Path, progress_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = ask_for_hint(progress_path, capsys, root=tmp_path)
     assert status == 1
-    assert str(tmp_path / "exercises" / "value.hints.md") in err
+    assert str(tmp_path / "exercises" / f"{FIRST}.hints.md") in err
 
 
 @pytest.mark.parametrize("text, problem", [

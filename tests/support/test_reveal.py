@@ -125,7 +125,7 @@ def test_make_without_ex_prints_makes_usage_not_pythons(target: str) -> None:
     done = make(ROOT, target)
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.startswith(f"usage: make {target} EX=name"), done.stderr
-    assert "(one of value, backward, " in done.stderr
+    assert f"(one of {', '.join(e.name for e in EXERCISES)})" in done.stderr
     assert "python -m kata.reveal: error" not in done.stderr
 
 
