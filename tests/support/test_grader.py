@@ -478,6 +478,9 @@ SUBMISSIONS: dict[str, Callable[[Traps], Files]] = {
                                 **{name: textwrap.dedent(text) for name, text in SHADOWS.items()}},
     "stubs": lambda traps: exercise_files(),
     "value_and_backward_only": lambda traps: exercise_files({"value", "backward"}),
+    "one_sided_numerical_derivative": lambda traps: exercise_files(
+        set(NAMES), derivatives=solution("derivatives").replace(
+            "return (f(x + h) - f(x - h)) / (2 * h)", "return (f(x + h) - f(x)) / h")),
     "syntax_error_in_layer": lambda traps: exercise_files(
         set(NAMES), layer=appended(solution("layer"), "def broken(:\n    pass")),
     "missing_module_in_value": lambda traps: exercise_files(
@@ -945,6 +948,18 @@ def test_two_solved_exercises_earn_exactly_their_points(run: GraderRun) -> None:
     assert_graded_exactly(report, keys_of({"value", "backward"}))
     assert report["score"] == pytest.approx(points_of({"value", "backward"}))
     assert exercise_points(report)["neuron"] == 0
+
+
+def test_a_one_sided_numerical_derivative_costs_exactly_the_cases_that_use_it(
+        run: GraderRun, tmp_path: Path) -> None:
+    """Exercise 0's classic slip: the cases whose numbers it changes fail, every other case passes."""
+    files = SUBMISSIONS["one_sided_numerical_derivative"](Traps.new(Path("/nonexistent")))
+    reference = Implementation("solutions")
+    with importable(tmp_path, files) as impl:
+        passing = {i.key for i in all_instances()
+                   if predicted_failure(run_in_process(i, impl), run_in_process(i, reference)) is None}
+    assert keys_of({"value", "backward"}) <= passing < {i.key for i in all_instances()}
+    assert_graded_exactly(run.report("one_sided_numerical_derivative"), passing)
 
 
 def test_a_syntax_error_costs_the_broken_exercise_and_those_that_import_it(run: GraderRun) -> None:
