@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Optional
 
 from .compare import Row, Verdict
 from .diagnosis import NodeCache, diagnose, wrapped
-from .curriculum import EXERCISES, Exercise, exercise_named
+from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
 from .progress import HOME
@@ -96,7 +97,10 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
     lines += ["", f"Next: {step}, in {package}/{e.name}.py: {e.title}"]
     verdict = failing.first_failure
     if verdict is not None:
-        lines += ["", explain(verdict, package, node_cache)]
+        # The learner's numerical gradient is trusted once the exercise that writes it passes.
+        writes_it = exercise_exporting("numerical_gradient").name
+        cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
+        lines += ["", explain(verdict, package, node_cache, cross_check)]
     if not narrowed:
         lines += ["", f"To check this exercise alone: make check EX={e.name}"]
     return "\n".join(lines)
@@ -113,7 +117,8 @@ def _mark(s: ExerciseScore) -> str:
     return "✓" if s.passed else ("·" if s.blocked_by else "✗")
 
 
-def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None) -> str:
+def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None,
+            cross_check: bool = False) -> str:
     """The first failing case in a learner's words: the math, the code, what went wrong."""
     case = verdict.instance.case
     broken = _another_file_that_does_not_import(verdict, package)
@@ -146,9 +151,29 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:
             lines += ["", diagnosis.render()]
+        if cross_check:
+            lines += _against_numerical(verdict)
     if verdict.printed:
         lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
     return "\n".join(lines)
+
+
+def _against_numerical(verdict: Verdict) -> list[str]:
+    """The leaves whose grad from backward differs from the learner's own numerical gradient."""
+    if not verdict.graph or not verdict.numerical:
+        return []
+    leaves = [(i, node) for i, node in enumerate(verdict.graph) if not node[4]]
+    differ = [(i, node, estimate) for (i, node), estimate in zip(leaves, verdict.numerical)
+              if not math.isclose(node[3], estimate, rel_tol=1e-4, abs_tol=1e-6)]
+    if len(leaves) != len(verdict.numerical) or not differ:
+        return []
+    lines = ["", "  Your numerical gradient (exercise 0) against your backward, for the leaves "
+                 "that disagree:"]
+    for i, node, estimate in differ[:5]:
+        name = f"node {i}{' (' + node[1] + ')' if node[1] else ''}"
+        lines.append(f"    {name}: your backward says {node[3]:.6g}, your numerical gradient says "
+                     f"{estimate:.6g}")
+    return lines
 
 
 IMPORT_ERRORS = ("SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError")

@@ -75,6 +75,7 @@ class Verdict:
     seed: float = 1.0
     reference_graph: Optional[list[GraphNode]] = None  # the oracle's: PyTorch's numbers node by node
     cause: str = ""  # a misconception the case recognised in the results, or ""
+    numerical: Optional[list[float]] = None  # the graph's leaf grads by the learner's exercise 0
 
     def explain(self) -> str:
         lines = [f"{self.instance.key}: {self.instance.case.math}"]
@@ -107,7 +108,8 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
     cause = "" if passed else next(
         (named for recognise in case.misconceptions if (named := recognise(yours, expected))), "")
     return Verdict(instance, passed, rows=rows, printed=candidate.printed, graph=candidate.graph,
-                   seed=candidate.seed, reference_graph=oracle.graph, cause=cause)
+                   seed=candidate.seed, reference_graph=oracle.graph, cause=cause,
+                   numerical=candidate.numerical)
 
 
 def _compare_value(name: str, got: Optional[ResultValue], want: ResultValue, case: Case) -> Row:

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import importlib.util
 import io
+import math
 import re
 import traceback
 from dataclasses import asdict, dataclass
@@ -39,6 +40,8 @@ class Outcome:
     printed: str = ""
     graph: Optional[list[GraphNode]] = None  # the last traced graph, for the diagnosis
     seed: float = 1.0  # the grad its root was seeded with
+    # Its leaves' grads as the learner's own numerical_gradient (exercise 0) estimates them.
+    numerical: Optional[list[float]] = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +63,15 @@ class Outcome:
             printed=str(data.get("printed", ""))[:PRINTED_LIMIT],
             graph=data.get("graph") if isinstance(data.get("graph"), list) else None,
             seed=float(data["seed"]) if type(data.get("seed")) in (int, float) else 1.0,
+            numerical=_numbers(data.get("numerical")),
         )
+
+
+def _numbers(value: Any) -> Optional[list[float]]:
+    """A list of plain finite numbers, or None: what the child sends is not trusted."""
+    if type(value) is not list or not all(type(v) in (int, float) for v in value):
+        return None
+    return [float(v) for v in value] if all(math.isfinite(v) for v in value) else None
 
 
 def run_in_process(instance: Instance, impl: Any) -> Outcome:

@@ -28,6 +28,7 @@ from .cases import Instance, cases_of
 from .compare import BadResult, validate
 from .curriculum import EXERCISES
 from .implementation import Implementation
+from .graph import numerical_leaf_grads
 from .outcome import Outcome, Problem, learner_line, learner_stack, one_line, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,12 +171,26 @@ def _import(module: str, impl: Implementation) -> dict[str, Any]:
 
 def _run(instance: Instance, impl: Implementation) -> dict[str, Any]:
     outcome = run_in_process(instance, impl)
+    if outcome.graph is not None:
+        outcome = replace(outcome, numerical=_numerically(outcome.graph, outcome.seed, impl))
     if outcome.result is not None:
         try:
             outcome = replace(outcome, result=validate(outcome.result))
         except BadResult as error:
             outcome = Outcome(None, Problem("bad result", str(error)), outcome.printed)
     return outcome.to_json()
+
+
+def _numerically(graph: list[Any], seed: float, impl: Implementation) -> Optional[list[float]]:
+    """The traced graph's leaf grads by the learner's own numerical_gradient, if exercise 0 has one."""
+    try:
+        gradient = impl.numerical_gradient
+    except (Exception, SystemExit):  # not written yet, or its module does not import
+        return None
+    try:
+        return numerical_leaf_grads(graph, seed, gradient)
+    except (Exception, SystemExit):  # the learner's numerical_gradient raised
+        return None
 
 
 def _send(channel: IO[str], message: dict[str, Any]) -> None:

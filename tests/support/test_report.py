@@ -1,12 +1,18 @@
-"""make check's report of a failing case: long lists, whose numbers the columns hold, the seed, helpers."""
+"""make check's report of a failing case: long lists, whose numbers the columns hold, the seed, helpers,
+and the cross-check against the learner's own numerical gradient."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from kata.cases import cases_of
 from kata.check import explain
+from kata.graph import numerical_leaf_grads
+from kata.implementation import Implementation
 from kata.runner import ROOT
-from tests.support.test_diagnosis import (BIAS_LEFT_OUT, NO_OUT_GRAD, Learner, learner, unfolded,
-                                          verdict_of)
+from tests.support.test_diagnosis import (BIAS_LEFT_OUT, NO_OUT_GRAD, NOT_REVERSED, Learner, learner,
+                                          unfolded, verdict_of)
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 
@@ -65,3 +71,25 @@ def test_a_later_file_that_does_not_import_heads_the_report(learner: Learner) ->
                      f"SyntaxError: expected ':' (backward.py, line {line})")
     assert second == f"    at {impl.package}/backward.py, line {line}: while stack"
     assert "Exercise value imports it" in third
+
+
+def test_a_failing_graph_is_cross_checked_against_the_learners_numerical_gradient(
+        learner: Learner) -> None:
+    """Once exercise 0 passes, the leaves whose backward grad differs from the learner's own
+    numerical gradient are named with both numbers; before that, nothing is said."""
+    verdict = verdict_of(learner(NOT_REVERSED), "backward", "test_a_chain_multiplies_local_derivatives")
+    assert verdict.graph is not None
+    estimates = numerical_leaf_grads(verdict.graph, verdict.seed,
+                                     Implementation("solutions").numerical_gradient)
+    checked = replace(verdict, numerical=estimates)
+    shown = explain(checked, "exercises", cross_check=True)
+    assert "Your numerical gradient (exercise 0) against your backward" in shown
+    w = next(i for i, node in enumerate(verdict.graph) if node[1] == "w")
+    assert re.search(rf"node {w} \(w\): your backward says 0, your numerical gradient says 0\.3932", shown)
+    assert "Your numerical gradient" not in explain(checked, "exercises", cross_check=False)
+
+
+def test_no_numerical_cross_check_at_a_relu_kink() -> None:
+    """relu(x) at x = 0 has no derivative to estimate: the cross-check says nothing there."""
+    graph = [["", "x", 0.0, 0.0, []], ["relu", "", 0.0, 1.0, [0]]]
+    assert numerical_leaf_grads(graph, 1.0, Implementation("solutions").numerical_gradient) is None
