@@ -27,6 +27,9 @@ EXERCISES = (
     Exercise(5, "mlp", "MLP: layers one after another", ("MLP",), 10),
     Exercise(6, "train", "Training: losses, SGD and a loop that learns",
              ("mse_loss", "hinge_loss", "sgd_step", "fit"), 15),
+    # The bonus track: after the core, outside its 100 points.
+    Exercise(7, "softmax", "Softmax and cross-entropy: a loss for several classes",
+             ("softmax", "cross_entropy"), 5, bonus=True),
 )
 
 

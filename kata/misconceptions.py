@@ -52,3 +52,12 @@ def zero_grad_incomplete(yours: Result, expected: Result) -> str:
         return (f"zero_grad() left {len(left)} of {len(after)} grads as they were (parameters "
                 f"{', '.join(map(str, left))}): it must reset every parameter in parameters().")
     return ""
+
+
+def softmax_not_shifted(yours: Result, expected: Result) -> str:
+    """An exp overflowed on logits near 1000, where PyTorch's softmax did not: no max shift."""
+    if yours.get("raised") == "OverflowError" and expected.get("raised") == "nothing raised":
+        return ("an exp overflowed: e**1000 is beyond a float (about e**709.8 at most). Subtract "
+                "the largest logit's data from every logit before exp: softmax(z) = softmax(z - max "
+                "z), and the largest exponent is then e**0 = 1.")
+    return ""

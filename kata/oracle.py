@@ -356,3 +356,25 @@ def fit(model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float], steps: i
     for p, data, g in zip(parameters, flat.tolist(), grad.tolist()):
         p.data, p.grad = data, g
     return losses
+
+
+# The bonus track: a classifier's loss (softmax) and optimizers (optim).
+
+def softmax(logits: Sequence[Value]) -> list[Value]:
+    """torch.softmax, one node per probability, each connected to every logit."""
+    if not logits:
+        raise ValueError("softmax needs at least one logit")
+
+    def probability(i: int) -> Forward:
+        return lambda *t: torch.softmax(torch.stack(t), 0)[i]
+
+    return [Value(0.0, tuple(logits), "softmax", _forward=probability(i)) for i in range(len(logits))]
+
+
+def cross_entropy(logits: Sequence[Value], label: int) -> Value:
+    """torch.nn.functional.cross_entropy of one example: -log softmax(logits)[label]."""
+    if not 0 <= label < len(logits):
+        raise ValueError(f"label {label} is not one of the {len(logits)} classes of these logits")
+    target = torch.tensor([label])
+    return Value(0.0, tuple(logits), "cross_entropy",
+                 _forward=lambda *t: torch.nn.functional.cross_entropy(torch.stack(t)[None], target))
