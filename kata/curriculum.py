@@ -30,6 +30,8 @@ EXERCISES = (
     # The bonus track: after the core, outside its 100 points.
     Exercise(7, "softmax", "Softmax and cross-entropy: a loss for several classes",
              ("softmax", "cross_entropy"), 5, bonus=True),
+    Exercise(8, "optim", "Optimizers: momentum and Adam remember past grads",
+             ("Momentum", "Adam"), 5, bonus=True),
 )
 
 

@@ -61,3 +61,47 @@ def softmax_not_shifted(yours: Result, expected: Result) -> str:
                 "the largest logit's data from every logit before exp: softmax(z) = softmax(z - max "
                 "z), and the largest exponent is then e**0 = 1.")
     return ""
+
+
+def momentum_without_velocity(yours: Result, expected: Result) -> str:
+    """Every step moved each parameter by one same multiple of that step's grad: nothing carried over.
+
+    From the learner's own numbers: "data by step" (the parameters' data at the
+    start, then after each step) and "grads by step" (the grads each step used).
+    """
+    data, grads = _numbers(yours, "data by step"), _numbers(yours, "grads by step")
+    n = len(data) - len(grads)  # the number of parameters
+    if n <= 0 or len(grads) < 2 * n or len(grads) % n:
+        return ""
+    moves = [data[i + n] - data[i] for i in range(len(grads))]
+    factors = {round(-move / g, 9) for move, g in zip(moves, grads) if abs(g) > 1e-9}
+    if len(factors) == 1 and factors.pop() > 0:
+        return ("every step moved each parameter by the same multiple of that step's grad, so "
+                "nothing carried over from the steps before: momentum went to the raw grad "
+                "instead of the velocity. Keep one velocity per parameter across steps, "
+                "v = momentum * v + grad, and move by it: p.data -= lr * v.")
+    return ""
+
+
+# Adam's first step with the default betas (0.9, 0.999) is this many times the right one when
+# part of the bias correction is missing: m is then (1 - beta1) * grad, v (1 - beta2) * grad**2.
+_UNCORRECTED_FIRST_STEP = {
+    "neither m nor v was divided by its 1 - beta**t": 0.1 / math.sqrt(0.001),
+    "m was not divided by 1 - beta1**t": 0.1,
+    "v was not divided by 1 - beta2**t": 1 / math.sqrt(0.001),
+}
+
+
+def adam_without_bias_correction(yours: Result, expected: Result) -> str:
+    """Adam's first step ("moved by", default betas) is off, for every parameter, by a factor
+    that a missing bias correction explains."""
+    mine, right = _numbers(yours, "moved by"), _numbers(expected, "moved by")
+    if not mine or len(mine) != len(right) or not all(right):
+        return ""
+    ratios = [m / r for m, r in zip(mine, right)]
+    for what, factor in _UNCORRECTED_FIRST_STEP.items():
+        if all(math.isclose(ratio, factor, rel_tol=1e-3) for ratio in ratios):
+            return (f"every parameter's first step is {factor:.3g} times PyTorch's: {what}. m and "
+                    "v start at 0, so early on they are too small; dividing them by 1 - beta1**t "
+                    "and 1 - beta2**t, with t = 1 at the first step, corrects that exactly.")
+    return ""

@@ -378,3 +378,42 @@ def cross_entropy(logits: Sequence[Value], label: int) -> Value:
     target = torch.tensor([label])
     return Value(0.0, tuple(logits), "cross_entropy",
                  _forward=lambda *t: torch.nn.functional.cross_entropy(torch.stack(t)[None], target))
+
+
+class _TorchOptimizer:
+    """A torch.optim optimizer over one tensor per parameter: each step copies the parameters'
+    data and grads in, lets torch.optim update the tensors, and copies the new data back."""
+
+    def __init__(self, parameters: Sequence[Value],
+                 optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer]) -> None:
+        self.parameters = list(parameters)
+        self.tensors = [_leaf(p.data) for p in self.parameters]
+        self.optimizer = optimizer(self.tensors)
+
+    def step(self) -> None:
+        with torch.no_grad():
+            for p, t in zip(self.parameters, self.tensors):
+                t.fill_(p.data)
+                t.grad = torch.tensor(p.grad, dtype=torch.float64)
+        self.optimizer.step()
+        for p, t in zip(self.parameters, self.tensors):
+            p.data = t.item()
+
+    def zero_grad(self) -> None:
+        for p in self.parameters:
+            p.grad = 0.0
+
+
+class Momentum(_TorchOptimizer):
+    """torch.optim.SGD with momentum: v = momentum * v + grad; p -= lr * v."""
+
+    def __init__(self, parameters: Sequence[Value], lr: float, momentum: float = 0.9) -> None:
+        super().__init__(parameters, lambda t: torch.optim.SGD(t, lr=lr, momentum=momentum))
+
+
+class Adam(_TorchOptimizer):
+    """torch.optim.Adam, bias correction included."""
+
+    def __init__(self, parameters: Sequence[Value], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        super().__init__(parameters, lambda t: torch.optim.Adam(t, lr=lr, betas=betas, eps=eps))
