@@ -40,3 +40,13 @@ def test_every_misconception_in_readmes_table_has_a_planted_test() -> None:
     for row in rows:
         (marker,) = [name for word, name in words.items() if word in row.split("|")[1]]
         assert marker in planted, row
+
+
+def test_the_path_table_lists_every_exercise_with_its_points() -> None:
+    """README's table of the path has one row per curriculum entry, in order, with its points."""
+    table = README.split("| # | file | you write | points |")[1].split("\n\n")[0]
+    rows = [line.split("|") for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row[2].strip() for row in rows] == [f"`{e.name}.py`" for e in EXERCISES]
+    for row, exercise in zip(rows, EXERCISES):
+        assert row[1].strip().startswith(str(exercise.number))
+        assert row[-2].strip() == (f"{exercise.points}, bonus" if exercise.bonus else str(exercise.points))
