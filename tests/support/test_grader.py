@@ -473,14 +473,32 @@ class Traps:
 
 
 Files = dict[str, str]
+# A classic slip in each newer exercise: (the exercise, the solution's text, what the learner wrote).
+BUGGY = {
+    "one_sided_numerical_derivative": ("derivatives", "return (f(x + h) - f(x - h)) / (2 * h)",
+                                       "return (f(x + h) - f(x)) / h"),
+    "softmax_without_the_shift": ("softmax", "m = max(z.data for z in logits)\n    exps",
+                                  "m = 0.0\n    exps"),
+    "adam_without_bias_correction": ("optim", "correction1 = 1 - self.beta1**self.t",
+                                     "correction1 = 1.0"),
+}
+
+
+def with_slip(exercise: str, reference: str, buggy: str) -> Callable[[Traps], Files]:
+    """Every exercise solved, one slip planted in one of them."""
+    def files(traps: Traps) -> Files:
+        source = solution(exercise)
+        assert source.count(reference) == 1, f"solutions/{exercise}.py must hold {reference!r} once"
+        return exercise_files(set(NAMES), **{exercise: source.replace(reference, buggy)})
+    return files
+
+
 SUBMISSIONS: dict[str, Callable[[Traps], Files]] = {
     "solutions": lambda traps: {**exercise_files(set(NAMES)),
                                 **{name: textwrap.dedent(text) for name, text in SHADOWS.items()}},
     "stubs": lambda traps: exercise_files(),
     "value_and_backward_only": lambda traps: exercise_files({"value", "backward"}),
-    "one_sided_numerical_derivative": lambda traps: exercise_files(
-        set(NAMES), derivatives=solution("derivatives").replace(
-            "return (f(x + h) - f(x - h)) / (2 * h)", "return (f(x + h) - f(x)) / h")),
+    **{name: with_slip(*bug) for name, bug in BUGGY.items()},
     "syntax_error_in_layer": lambda traps: exercise_files(
         set(NAMES), layer=appended(solution("layer"), "def broken(:\n    pass")),
     "missing_module_in_value": lambda traps: exercise_files(
@@ -950,16 +968,17 @@ def test_two_solved_exercises_earn_exactly_their_points(run: GraderRun) -> None:
     assert exercise_points(report)["neuron"] == 0
 
 
-def test_a_one_sided_numerical_derivative_costs_exactly_the_cases_that_use_it(
-        run: GraderRun, tmp_path: Path) -> None:
-    """Exercise 0's classic slip: the cases whose numbers it changes fail, every other case passes."""
-    files = SUBMISSIONS["one_sided_numerical_derivative"](Traps.new(Path("/nonexistent")))
+@pytest.mark.parametrize("name", BUGGY)
+def test_a_classic_slip_in_a_newer_exercise_costs_exactly_the_cases_it_changes(
+        run: GraderRun, tmp_path: Path, name: str) -> None:
+    """The cases whose numbers the slip changes fail, found here in this process; every other passes."""
+    files = SUBMISSIONS[name](Traps.new(Path("/nonexistent")))
     reference = Implementation("solutions")
     with importable(tmp_path, files) as impl:
         passing = {i.key for i in all_instances()
                    if predicted_failure(run_in_process(i, impl), run_in_process(i, reference)) is None}
     assert keys_of({"value", "backward"}) <= passing < {i.key for i in all_instances()}
-    assert_graded_exactly(run.report("one_sided_numerical_derivative"), passing)
+    assert_graded_exactly(run.report(name), passing)
 
 
 def test_a_syntax_error_costs_the_broken_exercise_and_those_that_import_it(run: GraderRun) -> None:
