@@ -44,13 +44,20 @@ with one looks like:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+
+fit_classifier is that loop for a classifier: an MLP with one output per
+class, the mean cross-entropy (bonus exercise 7) over the data as its loss,
+and either optimizer. With Adam it learns a three-armed spiral, where no
+straight line separates the classes, in a hundred steps.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Sequence, Union
 
+from .mlp import MLP
+from .softmax import cross_entropy
 from .value import Value
 
 
@@ -95,3 +102,33 @@ class Adam:
         """Set the grad of every parameter to 0.0."""
         # TODO: set each parameter's grad to 0.0.
         raise NotImplementedError("bonus exercise 8 (optim): write Adam.zero_grad")
+
+
+def fit_classifier(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[int],
+                   optimizer: Union[Momentum, Adam], steps: int) -> list[float]:
+    """Train model to give each x its label, for `steps` steps; return each step's loss.
+
+    Call `_check_data` first: it raises ValueError when the lengths differ or
+    there is no data. Then repeat `steps` times: the loss is the mean, over
+    the data, of cross_entropy(logits, label), the logits being model(x)
+    passed through `_logits` (which insists on one output per class); then
+    optimizer.zero_grad(), backward on the loss, optimizer.step(). Record the
+    loss's data, measured before that step's update, as fit does.
+    """
+    # TODO: check the data; forward, zero_grad, backward, step; collect the losses.
+    raise NotImplementedError("bonus exercise 8 (optim): write fit_classifier")
+
+
+def _check_data(xs: Sequence[Sequence[float]], labels: Sequence[int]) -> None:
+    # One label per input, and at least one example to average over.
+    if len(xs) != len(labels):
+        raise ValueError(f"{len(xs)} inputs but {len(labels)} labels")
+    if not xs:
+        raise ValueError("training needs at least one example")
+
+
+def _logits(output: Union[Value, list[Value]]) -> list[Value]:
+    # A classifier needs one logit per class: a model with a single output returns a bare Value.
+    if not isinstance(output, list):
+        raise ValueError("a classifier needs a model with one output per class, not a single one")
+    return output

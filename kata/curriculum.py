@@ -31,7 +31,7 @@ EXERCISES = (
     Exercise(7, "softmax", "Softmax and cross-entropy: a loss for several classes",
              ("softmax", "cross_entropy"), 5, bonus=True),
     Exercise(8, "optim", "Optimizers: momentum and Adam remember past grads",
-             ("Momentum", "Adam"), 5, bonus=True),
+             ("Momentum", "Adam", "fit_classifier"), 5, bonus=True),
 )
 
 

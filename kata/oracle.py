@@ -381,23 +381,28 @@ def cross_entropy(logits: Sequence[Value], label: int) -> Value:
 
 
 class _TorchOptimizer:
-    """A torch.optim optimizer over one tensor per parameter: each step copies the parameters'
-    data and grads in, lets torch.optim update the tensors, and copies the new data back."""
+    """A torch.optim optimizer over one tensor that holds every parameter, in order (torch.optim
+    works element by element). Each step copies the parameters' data and grads in, lets
+    torch.optim update the tensor, and copies the new data back."""
 
     def __init__(self, parameters: Sequence[Value],
                  optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer]) -> None:
         self.parameters = list(parameters)
-        self.tensors = [_leaf(p.data) for p in self.parameters]
-        self.optimizer = optimizer(self.tensors)
+        self.flat = torch.tensor([p.data for p in self.parameters], dtype=torch.float64,
+                                 requires_grad=True)
+        self.optimizer = optimizer([self.flat])
+
+    def load_data(self) -> None:
+        """The parameters' data as it is now, which a scenario may have set since the last step."""
+        with torch.no_grad():
+            self.flat.copy_(torch.tensor([p.data for p in self.parameters], dtype=torch.float64))
 
     def step(self) -> None:
-        with torch.no_grad():
-            for p, t in zip(self.parameters, self.tensors):
-                t.fill_(p.data)
-                t.grad = torch.tensor(p.grad, dtype=torch.float64)
+        self.load_data()
+        self.flat.grad = torch.tensor([p.grad for p in self.parameters], dtype=torch.float64)
         self.optimizer.step()
-        for p, t in zip(self.parameters, self.tensors):
-            p.data = t.item()
+        for p, data in zip(self.parameters, self.flat.tolist()):
+            p.data = data
 
     def zero_grad(self) -> None:
         for p in self.parameters:
@@ -417,3 +422,61 @@ class Adam(_TorchOptimizer):
     def __init__(self, parameters: Sequence[Value], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(parameters, lambda t: torch.optim.Adam(t, lr=lr, betas=betas, eps=eps))
+
+
+def fit_classifier(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[int],
+                   optimizer: Union[Momentum, Adam], steps: int) -> list[float]:
+    """The kata's training of a classifier: torch.nn.functional.cross_entropy over the data and
+    the optimizer's own torch.optim steps, with the data and parameters as tensors.
+
+    A layer is one matrix product rather than a graph of scalars, as in fit. An
+    optimizer over other parameters than the model's, in its order, takes the
+    graph of scalars, step by step.
+    """
+    if len(xs) != len(labels):
+        raise ValueError(f"{len(xs)} inputs but {len(labels)} labels")
+    if not xs:
+        raise ValueError("training needs at least one example")
+    nin, nout = len(model.layers[0].neurons[0].w), len(model.layers[-1].neurons)
+    if nout == 1:
+        raise ValueError("a classifier needs a model with one output per class, not a single one")
+    for x, label in zip(xs, labels):
+        if len(x) != nin:
+            raise ValueError(f"this neuron takes {nin} inputs, not {len(x)}")
+        if not 0 <= label < nout:
+            raise ValueError(f"label {label} is not one of the {nout} classes of these logits")
+    parameters = model.parameters()
+    if [id(p) for p in optimizer.parameters] != [id(p) for p in parameters]:
+        return _fit_classifier_by_scalars(model, xs, labels, optimizer, steps)
+    inputs = torch.tensor([[float(v) for v in x] for x in xs], dtype=torch.float64)
+    targets = torch.tensor(list(labels))
+    optimizer.load_data()
+    flat, losses = optimizer.flat, []
+    grads = [p.grad for p in parameters]  # as they are, if no step is taken
+    for _ in range(steps):
+        loss = torch.nn.functional.cross_entropy(model.on_batch(inputs, flat), targets)
+        (grad,) = torch.autograd.grad(loss, [flat])
+        flat.grad = grad
+        optimizer.optimizer.step()
+        losses.append(loss.item())
+        grads = grad.tolist()
+    for p, data, g in zip(parameters, flat.tolist(), grads):
+        p.data, p.grad = data, g
+    return losses
+
+
+def _fit_classifier_by_scalars(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[int],
+                               optimizer: Union[Momentum, Adam], steps: int) -> list[float]:
+    losses = []
+    for _ in range(steps):
+        total = Value(0.0)
+        for x, label in zip(xs, labels):
+            logits = model(x)
+            assert isinstance(logits, list)  # more than one output, checked before
+            total = total + cross_entropy(logits, label)
+        loss = total / len(xs)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.data)
+    return losses

@@ -161,3 +161,19 @@ def moons(n: int, noise: float, seed: int) -> tuple[list[list[float]], list[floa
         xs.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
         ys.append(label)
     return xs, ys
+
+
+def spiral(per_class: int, noise: float, seed: int, classes: int = 3,
+           turn: float = 4.0) -> tuple[list[list[float]], list[int]]:
+    """`classes` arms winding out from the centre, labelled 0, 1, ...: per_class points on each,
+    one from every arm in turn. Along an arm the radius grows from 1/per_class to 1 while the
+    angle grows by `turn` radians; noise jitters the angle."""
+    rng = random.Random(seed)
+    xs, labels = [], []
+    for i in range(per_class):
+        radius = (i + 1) / per_class
+        for arm in range(classes):
+            angle = 2 * math.pi * arm / classes + turn * radius + rng.gauss(0.0, noise)
+            xs.append([radius * math.cos(angle), radius * math.sin(angle)])
+            labels.append(arm)
+    return xs, labels

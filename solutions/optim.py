@@ -1,16 +1,19 @@
-"""Bonus exercise 8: optimizers that remember, momentum and Adam.
+"""Bonus exercise 8: optimizers that remember, momentum and Adam, and a classifier's training.
 
 sgd_step (exercise 6) moves each parameter by lr times its grad of this step
 only. An optimizer object keeps something per parameter from one step to the
 next: momentum a velocity, Adam two running averages. Each reads only its
 parameters' data and grads, so it works with any model's parameters().
+fit_classifier puts it all together: an MLP, cross-entropy and an optimizer.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Sequence, Union
 
+from .mlp import MLP
+from .softmax import cross_entropy
 from .value import Value
 
 
@@ -72,3 +75,32 @@ class Adam:
     def zero_grad(self) -> None:
         for p in self.parameters:
             p.grad = 0.0
+
+
+def fit_classifier(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[int],
+                   optimizer: Union[Momentum, Adam], steps: int) -> list[float]:
+    """Train model to give each x its label: each step's mean cross-entropy, before its update."""
+    _check_data(xs, labels)
+    losses = []
+    for _ in range(steps):
+        total = sum((cross_entropy(_logits(model(x)), label) for x, label in zip(xs, labels)),
+                    Value(0.0))
+        loss = total / len(xs)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.data)
+    return losses
+
+
+def _check_data(xs: Sequence[Sequence[float]], labels: Sequence[int]) -> None:
+    if len(xs) != len(labels):
+        raise ValueError(f"{len(xs)} inputs but {len(labels)} labels")
+    if not xs:
+        raise ValueError("training needs at least one example")
+
+
+def _logits(output: Union[Value, list[Value]]) -> list[Value]:
+    if not isinstance(output, list):
+        raise ValueError("a classifier needs a model with one output per class, not a single one")
+    return output

@@ -7,7 +7,7 @@ from typing import Any
 from kata.cases import Result, graded
 from kata.implementation import Implementation
 from kata.misconceptions import adam_without_bias_correction, momentum_without_velocity, zero_grad_incomplete
-from kata.scenario_tools import grads, set_parameters
+from kata.scenario_tools import grads, raised, set_parameters, spiral
 
 
 @graded()
@@ -83,6 +83,54 @@ def test_zero_grad_sets_every_parameters_grad_to_0(impl: Implementation) -> Resu
         p.grad = g
     impl.Adam(ps).zero_grad()
     return {"after": after_momentum, "after Adam's": grads(ps), "data": [p.data for p in ps]}
+
+
+@graded()
+def test_fit_classifier_refuses_mismatched_or_empty_data_and_a_single_output(
+        impl: Implementation) -> Result:
+    """Two inputs and three labels, no data at all, or a model with one output (no classes to
+    choose from) raise ValueError."""
+    model, single = impl.MLP(2, [2, 3]), impl.MLP(2, [2, 1])
+    xs = [[0.0, 1.0], [1.0, 0.0]]
+    return {
+        "2 inputs, 3 labels": raised(lambda: impl.fit_classifier(
+            model, xs, [0, 1, 2], impl.Momentum(model.parameters(), lr=0.1), steps=1)),
+        "no data": raised(lambda: impl.fit_classifier(
+            model, [], [], impl.Momentum(model.parameters(), lr=0.1), steps=1)),
+        "one output": raised(lambda: impl.fit_classifier(
+            single, xs, [0, 1], impl.Momentum(single.parameters(), lr=0.1), steps=1)),
+    }
+
+
+@graded(rel_tol=1e-7, abs_tol=1e-10)
+def test_fit_classifier_steps_down_the_mean_cross_entropy(impl: Implementation) -> Result:
+    """L = (1/n) sum_k -log softmax(model(x_k))[label_k] over six points of three classes, five
+    momentum steps of MLP(2, [4, 3]): the loss before each step, the parameters and grads after."""
+    model = impl.MLP(2, [4, 3])
+    set_parameters(model, random.Random(2))
+    xs = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [-1.0, -0.5], [0.5, -1.0], [-0.5, 0.5]]
+    optimizer = impl.Momentum(model.parameters(), lr=0.1)
+    losses = impl.fit_classifier(model, xs, [0, 1, 2, 0, 1, 2], optimizer, steps=5)
+    return {"losses": losses, "parameters after": [p.data for p in model.parameters()],
+            "parameter grads": grads(model.parameters())}
+
+
+@graded(rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
+def test_milestone_adam_learns_a_three_armed_spiral(impl: Implementation) -> Result:
+    """30 points on three spiral arms, which no straight line separates; MLP(2, [12, 3]) trained
+    by fit_classifier with Adam(lr=0.1) for 100 steps gets at least 95% of them right."""
+    xs, labels = spiral(10, noise=0.1, seed=1)
+    model = impl.MLP(2, [12, 3])
+    set_parameters(model, random.Random(1))
+    losses = impl.fit_classifier(model, xs, labels, impl.Adam(model.parameters(), lr=0.1), steps=100)
+    accuracy = sum(_predicted(model(x)) == label for x, label in zip(xs, labels)) / len(xs)
+    return {"losses": losses, "accuracy": accuracy,
+            "at least 95% right": "yes" if accuracy >= 0.95 else "no"}
+
+
+def _predicted(logits: list[Any]) -> int:
+    """The class the model picks: the one with the largest logit."""
+    return max(range(len(logits)), key=lambda k: logits[k].data)
 
 
 def _descend(optimizer: Any, ps: list[Any], steps: int) -> Result:
