@@ -380,27 +380,38 @@ def cross_entropy(logits: Sequence[Value], label: int) -> Value:
                  _forward=lambda *t: torch.nn.functional.cross_entropy(torch.stack(t)[None], target))
 
 
-class _TorchOptimizer:
-    """A torch.optim optimizer over one tensor that holds every parameter, in order (torch.optim
-    works element by element). Each step copies the parameters' data and grads in, lets
-    torch.optim update the tensor, and copies the new data back."""
+from torch.optim.adam import adam as _adam_update  # noqa: E402  (torch.optim's functional form)
+from torch.optim.sgd import sgd as _sgd_update  # noqa: E402
 
-    def __init__(self, parameters: Sequence[Value],
-                 optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer]) -> None:
+
+class _TorchOptimizer:
+    """One of torch.optim's algorithms over a tensor that holds every parameter, in order (torch.optim
+    works element by element). Each step copies the parameters' data and grads in, lets torch.optim
+    update the tensor, and copies the new data back.
+
+    The update is torch.optim's functional form (torch.optim.sgd.sgd, torch.optim.adam.adam): the
+    computation that torch.optim.SGD and torch.optim.Adam run in step(), with the state those
+    classes keep. Their constructors import torch._dynamo, which takes 1.5 s and leaves a cache
+    folder in the temp directory; tests/support/test_bonus.py holds the two to the same numbers.
+    """
+
+    def __init__(self, parameters: Sequence[Value]) -> None:
         self.parameters = list(parameters)
         self.flat = torch.tensor([p.data for p in self.parameters], dtype=torch.float64,
                                  requires_grad=True)
-        self.optimizer = optimizer([self.flat])
 
     def load_data(self) -> None:
         """The parameters' data as it is now, which a scenario may have set since the last step."""
         with torch.no_grad():
             self.flat.copy_(torch.tensor([p.data for p in self.parameters], dtype=torch.float64))
 
+    def update(self, grad: torch.Tensor) -> None:
+        """One step of the algorithm on self.flat, with grad as every parameter's grad."""
+        raise NotImplementedError
+
     def step(self) -> None:
         self.load_data()
-        self.flat.grad = torch.tensor([p.grad for p in self.parameters], dtype=torch.float64)
-        self.optimizer.step()
+        self.update(torch.tensor([p.grad for p in self.parameters], dtype=torch.float64))
         for p, data in zip(self.parameters, self.flat.tolist()):
             p.data = data
 
@@ -413,7 +424,15 @@ class Momentum(_TorchOptimizer):
     """torch.optim.SGD with momentum: v = momentum * v + grad; p -= lr * v."""
 
     def __init__(self, parameters: Sequence[Value], lr: float, momentum: float = 0.9) -> None:
-        super().__init__(parameters, lambda t: torch.optim.SGD(t, lr=lr, momentum=momentum))
+        super().__init__(parameters)
+        self.lr, self.momentum = lr, momentum
+        self.velocity: list[Optional[torch.Tensor]] = [None]  # SGD's momentum buffer, from step 1
+
+    def update(self, grad: torch.Tensor) -> None:
+        with torch.no_grad():
+            _sgd_update([self.flat], [grad], self.velocity, foreach=False, weight_decay=0.0,
+                        momentum=self.momentum, lr=self.lr, dampening=0.0, nesterov=False,
+                        maximize=False)
 
 
 class Adam(_TorchOptimizer):
@@ -421,7 +440,18 @@ class Adam(_TorchOptimizer):
 
     def __init__(self, parameters: Sequence[Value], lr: float = 0.001,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-        super().__init__(parameters, lambda t: torch.optim.Adam(t, lr=lr, betas=betas, eps=eps))
+        super().__init__(parameters)
+        self.lr, self.betas, self.eps = lr, betas, eps
+        # The state torch.optim.Adam keeps per parameter: the averages and the count of steps.
+        self.m = torch.zeros_like(self.flat, requires_grad=False)
+        self.v = torch.zeros_like(self.flat, requires_grad=False)
+        self.t = torch.tensor(0.0)
+
+    def update(self, grad: torch.Tensor) -> None:
+        with torch.no_grad():
+            _adam_update([self.flat], [grad], [self.m], [self.v], [], [self.t], foreach=False,
+                         amsgrad=False, beta1=self.betas[0], beta2=self.betas[1], lr=self.lr,
+                         weight_decay=0.0, eps=self.eps, maximize=False)
 
 
 def fit_classifier(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[int],
@@ -456,8 +486,7 @@ def fit_classifier(model: MLP, xs: Sequence[Sequence[float]], labels: Sequence[i
     for _ in range(steps):
         loss = torch.nn.functional.cross_entropy(model.on_batch(inputs, flat), targets)
         (grad,) = torch.autograd.grad(loss, [flat])
-        flat.grad = grad
-        optimizer.optimizer.step()
+        optimizer.update(grad)
         losses.append(loss.item())
         grads = grad.tolist()
     for p, data, g in zip(parameters, flat.tolist(), grads):

@@ -1,4 +1,11 @@
-"""The bonus track's own promises: its spiral, and a milestone that PyTorch itself reaches."""
+"""The bonus track's own promises: its spiral, a milestone that PyTorch itself reaches, and
+optimizers that step exactly as torch.optim's."""
+
+import math
+import random
+from pathlib import Path
+
+import pytest
 
 from kata.cases import Instance, cases_of
 from kata.curriculum import EXERCISES
@@ -35,3 +42,35 @@ def test_the_spiral_milestone_is_reached_by_pytorch() -> None:
     accuracy = result["accuracy"]
     assert isinstance(accuracy, float) and accuracy >= 0.95
     assert result["at least 95% right"] == "yes"
+
+
+@pytest.mark.parametrize("name", ["Momentum", "Adam"])
+def test_the_oracles_optimizers_step_as_the_torch_optim_classes(
+        name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The oracle calls torch.optim's functional update over one tensor; torch.optim.SGD (with
+    momentum) and torch.optim.Adam, each over a tensor per parameter, give the same numbers."""
+    # The classes import torch._dynamo, which makes a cache folder: here, not in the temp directory.
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
+    import torch
+
+    from kata import oracle
+
+    rng = random.Random(7)
+    start = [rng.uniform(-2.0, 2.0) for _ in range(5)]
+    ps = [oracle.Value(x) for x in start]
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in start]
+    ours: oracle.Momentum | oracle.Adam
+    theirs: torch.optim.Optimizer
+    if name == "Momentum":
+        ours, theirs = oracle.Momentum(ps, lr=0.05), torch.optim.SGD(tensors, lr=0.05, momentum=0.9)
+    else:
+        ours = oracle.Adam(ps, lr=0.1, betas=(0.8, 0.99), eps=1e-6)
+        theirs = torch.optim.Adam(tensors, lr=0.1, betas=(0.8, 0.99), eps=1e-6)
+    for _ in range(8):
+        for p, t in zip(ps, tensors):
+            p.grad = rng.uniform(-3.0, 3.0)
+            t.grad = torch.tensor(p.grad, dtype=torch.float64)
+        ours.step()
+        theirs.step()
+        for p, t in zip(ps, tensors):
+            assert math.isclose(p.data, t.item(), rel_tol=1e-13, abs_tol=1e-15)
