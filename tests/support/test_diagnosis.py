@@ -41,6 +41,9 @@ EXP_FROM_OPERAND = ("value.py", '"exp", (e,))', '"exp", (self.data,))')
 PRODUCT_SWAPPED = ("value.py", "(other.data, self.data))", "(self.data, other.data))")
 STEP_UPHILL = ("train.py", "p.data -= lr * p.grad", "p.data += lr * p.grad")
 BIAS_LEFT_OUT = ("neuron.py", "return self.w + [self.b]", "return self.w")
+SOFTMAX_NOT_SHIFTED = ("softmax.py", "m = max(z.data for z in logits)\n    exps", "m = 0.0\n    exps")
+MOMENTUM_ON_THE_GRAD = ("optim.py", "p.data -= self.lr * self.velocities[i]", "p.data -= self.lr * p.grad")
+ADAM_UNCORRECTED = ("optim.py", "correction1 = 1 - self.beta1**self.t", "correction1 = 1.0")
 ZERO_GRAD_FIRST_ONLY = ("neuron.py", "for p in self.parameters():\n            p.grad = 0.0",
                         "for p in self.parameters()[:1]:\n            p.grad = 0.0")
 
@@ -168,6 +171,15 @@ NAMED_FROM_RESULTS = {
     "the bias left out of parameters()": (BIAS_LEFT_OUT, "neuron",
                                           "test_a_neuron_has_one_weight_per_input_and_a_bias",
                                           "parameters() gives 3 of the 4 parameters"),
+    "softmax without the max shift": (SOFTMAX_NOT_SHIFTED, "softmax",
+                                      "test_softmax_of_logits_near_1000_does_not_overflow",
+                                      "an exp overflowed"),
+    "momentum applied to the raw grad": (MOMENTUM_ON_THE_GRAD, "optim",
+                                         "test_momentum_carries_the_past_grads_in_a_velocity",
+                                         "momentum went to the raw grad instead of the velocity"),
+    "Adam without bias correction": (ADAM_UNCORRECTED, "optim",
+                                     "test_adams_first_step_moves_every_parameter_by_about_lr",
+                                     "m was not divided by 1 - beta1**t"),
     "zero_grad forgets all but one": (ZERO_GRAD_FIRST_ONLY, "neuron",
                                       "test_zero_grad_clears_every_parameter_grad",
                                       "zero_grad() left 2 of 3 grads"),
