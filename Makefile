@@ -35,8 +35,8 @@ reveal: $(READY) ## Show the reference solution of EX=name, once your exercise p
 reset: $(READY) ## Put back the stub of EX=name, after asking (YES=1: without); yours is kept in .kata/backups/.
 	@$(PY) -m kata.reveal reset $(EX) $(if $(filter 1,$(YES)),--yes)
 
-demo: $(READY) ## Train an MLP on two moons with your code (IMPL=solutions for ours); pictures in demo/.
-	@$(PY) -m kata.demo $(if $(IMPL),--impl $(IMPL))
+demo: $(READY) ## Train an MLP on two moons with your code (DATA=spiral for the bonus spiral, IMPL=solutions for ours); pictures in demo/.
+	@$(PY) -m kata.demo $(if $(IMPL),--impl $(IMPL)) $(if $(DATA),--data $(DATA))
 
 graph: $(READY) ## Draw the graph of a small neuron built with your Value to demo/graph.svg (needs Graphviz).
 	@$(PY) -m kata.draw $(if $(IMPL),--impl $(IMPL)) demo/graph.svg

@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from typing import Callable
 import pytest
 
 from kata import demo
-from kata.demo import (Plan, Speed, build_model, choose, estimate, explain_failure, learning_rate,
-                       main, neuron_is_one_node, probe, run)
+from kata.demo import (SPIRAL, Plan, Speed, build_model, choose, estimate, explain_failure,
+                       learning_rate, main, neuron_is_one_node, probe, run)
 from kata.implementation import Implementation
 from kata.runner import ROOT
 from kata.scenario_tools import moons
@@ -281,3 +282,71 @@ def test_the_references_pictures_go_to_their_own_folder(
     assert not (tmp_path / "demo" / "decision_boundary.png").exists()
     assert str(tmp_path / "demo" / "solutions" / "decision_boundary.png") in out
     assert f"yours go to {tmp_path / 'demo'}/" in out
+
+
+# The bonus milestone drawn: three spiral arms, learnt with cross_entropy and Adam.
+
+
+def test_the_solutions_learn_the_spiral_and_its_pictures_are_written(tmp_path: Path) -> None:
+    """10 points on each arm, the milestone's data, and 20 steps of Adam."""
+    summary = run("solutions", steps=20, out=tmp_path, points=30, grid=12, task=SPIRAL)
+    losses = summary.history.losses
+    assert summary.points == 30 and len(losses) == 20
+    assert losses[-1] < 0.5 * losses[0], losses
+    assert summary.history.accuracies[-1] >= 0.8
+    assert summary.boundary == tmp_path / "spiral_boundary.png"
+    assert summary.curves == tmp_path / "spiral_loss.png"
+    assert_picture(summary.boundary)
+    assert_picture(summary.curves)
+
+
+def test_data_spiral_on_the_command_line_reports_the_accuracy_and_its_own_pictures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--impl", "solutions", "--data", "spiral", "--steps", "3",
+                 "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr()
+    assert "MLP(2, [16, 16, 3])" in printed.out and "spiral points" in printed.out
+    assert re.search(r"for 3 steps .* training accuracy \d+%\.", printed.out), printed.out
+    assert "spiral_boundary.png" in printed.out and "spiral_loss.png" in printed.out
+    assert "step 3/3" in printed.err
+    assert_picture(tmp_path / "spiral_boundary.png")
+    assert_picture(tmp_path / "spiral_loss.png")
+    assert not (tmp_path / "decision_boundary.png").exists(), "the moons' pictures are left alone"
+
+
+def committed_stub(name: str) -> str:
+    """exercises/<name>.py as committed: a learner's edits in the working tree do not count."""
+    shown = subprocess.run(["git", "show", f"HEAD:exercises/{name}.py"], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    return shown.stdout
+
+
+@pytest.mark.parametrize("stubs, named", [
+    (("softmax", "optim"), "bonus exercise 7 (softmax): write cross_entropy"),
+    (("optim",), "bonus exercise 8 (optim): write Adam.__init__"),
+])
+def test_a_bonus_exercise_not_written_yet_is_named_without_a_traceback(
+    tmp_path: Path, stubs: tuple[str, ...], named: str
+) -> None:
+    """A learner with the core done: exercises/ holds the solutions, but for the bonus stubs."""
+    learner = tmp_path / "exercises"
+    learner.mkdir()
+    (learner / "__init__.py").write_text("")
+    for module in ("value", "backward", "neuron", "layer", "mlp", "train", "softmax", "optim"):
+        stub = module in stubs
+        (learner / f"{module}.py").write_text(
+            committed_stub(module) if stub else (ROOT / "solutions" / f"{module}.py").read_text())
+    out = tmp_path / "out"
+    # Run from tmp_path, so that its exercises/ is the one found; the kata comes from ROOT.
+    report = subprocess.run([sys.executable, "-m", "kata.demo", "--data", "spiral",
+                             "--out", str(out)],
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 1
+    told = " ".join(report.stderr.split())
+    assert "Traceback" not in report.stdout + report.stderr, report.stderr
+    assert named in told
+    assert re.search(rf"exercises/{stubs[0]}\.py, line \d+", told), told
+    assert "bonus exercises 7 (softmax) and 8 (optim)" in told and "make check" in told
+    assert not (out / "spiral_boundary.png").exists()
