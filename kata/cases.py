@@ -54,7 +54,7 @@ class Case:
     @property
     def source(self) -> str:
         """The scenario's body as a learner reads it: no decorator, signature or docstring;
-        then the suite's own helpers that it calls (such as _mlp_case), whole."""
+        then the suite's own helpers that it names (such as _mlp_case), whole."""
         source = textwrap.dedent(inspect.getsource(self.scenario))
         function = ast.parse(source).body[0]
         assert isinstance(function, ast.FunctionDef)
@@ -62,9 +62,9 @@ class Case:
         lines = source.splitlines()[body[0].lineno - 1 : body[-1].end_lineno]
         shown = textwrap.dedent("\n".join(lines))
         suite = inspect.getmodule(self.scenario)
-        called = dict.fromkeys(node.func.id for statement in body for node in ast.walk(statement)
-                               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
-        for name in called:
+        named = dict.fromkeys(node.id for statement in body for node in ast.walk(statement)
+                              if isinstance(node, ast.Name))
+        for name in named:
             helper = getattr(suite, name, None)
             if name.startswith("_") and inspect.isfunction(helper):
                 shown += "\n\nwhere:\n" + textwrap.dedent(inspect.getsource(helper)).rstrip()

@@ -6,20 +6,20 @@ from kata.cases import Result, graded
 from kata.implementation import Implementation
 
 
-def cubic(x: float) -> float:
+def _cubic(x: float) -> float:
     return x**3 - 2 * x + 1
 
 
-def slope_of_cubic(x: float) -> float:
-    """The exact derivative of cubic, by the power rule."""
+def _slope_of_cubic(x: float) -> float:
+    """The exact derivative of _cubic, by the power rule: 3x**2 - 2."""
     return 3 * x**2 - 2
 
 
 @graded(rel_tol=1e-9)
 def test_the_central_difference_estimates_a_derivative(impl: Implementation) -> Result:
     """f(x) = x**3 - 2x + 1 at x = 1.5: (f(x + h) - f(x - h)) / 2h with h = 1e-5, close to f'(x) = 4.75."""
-    return {"estimate": impl.numerical_derivative(cubic, 1.5),
-            "with h = 1e-3": impl.numerical_derivative(cubic, 1.5, h=1e-3)}
+    return {"estimate": impl.numerical_derivative(_cubic, 1.5),
+            "with h = 1e-3": impl.numerical_derivative(_cubic, 1.5, h=1e-3)}
 
 
 @graded(rel_tol=1e-6)
@@ -29,10 +29,10 @@ def test_the_central_error_shrinks_like_h_squared_the_one_sided_like_h(impl: Imp
     x = 1.5
 
     def error(estimate: float) -> float:
-        return abs(estimate - slope_of_cubic(x))
+        return abs(estimate - _slope_of_cubic(x))
 
-    central = [error(impl.numerical_derivative(cubic, x, h)) for h in (0.1, 0.01)]
-    one_sided = [error(impl.one_sided_derivative(cubic, x, h)) for h in (0.1, 0.01)]
+    central = [error(impl.numerical_derivative(_cubic, x, h)) for h in (0.1, 0.01)]
+    one_sided = [error(impl.one_sided_derivative(_cubic, x, h)) for h in (0.1, 0.01)]
     return {"central errors": central, "one-sided errors": one_sided,
             "central shrinks by": central[0] / central[1],
             "one-sided shrinks by": one_sided[0] / one_sided[1]}
