@@ -46,7 +46,7 @@ def check(exercises: list[Exercise], package: str, search_path: Optional[Path] =
     """Grade the exercises in order, up to the first that fails, with PyTorch's answers cached."""
     cache = OracleCache(cache_path)
     # One child process for every exercise, while it lasts.
-    with Session(package, search_path, stop_after_timeout=True) as session:
+    with Session(package, search_path, stop_after_timeout=True, cross_check=True) as session:
         scores = score(plan(exercises), session.run, stop_at_first_failure=True,
                        expected=cache.outcome)
     cache.save()

@@ -146,7 +146,8 @@ def child_main() -> None:
             jobs.append((f"import:{module}", timeout, functools.partial(_import, module, impl)))
         for exercise, name, seed, timeout in request.get("instances", []):
             instance = Instance(next(c for c in cases_of(exercise) if c.name == name), seed)
-            jobs.append((instance.key, timeout, functools.partial(_run, instance, impl)))
+            jobs.append((instance.key, timeout,
+                         functools.partial(_run, instance, impl, setup.get("cross_check") is True)))
         for key, timeout, job in jobs:
             watchdog.start(key, timeout, hangs)
             try:
@@ -169,9 +170,9 @@ def _import(module: str, impl: Implementation) -> dict[str, Any]:
     return {}
 
 
-def _run(instance: Instance, impl: Implementation) -> dict[str, Any]:
+def _run(instance: Instance, impl: Implementation, cross_check: bool) -> dict[str, Any]:
     outcome = run_in_process(instance, impl)
-    if outcome.graph is not None:
+    if cross_check and outcome.graph is not None:
         outcome = replace(outcome, numerical=_numerically(outcome.graph, outcome.seed, impl))
     if outcome.result is not None:
         try:
@@ -207,8 +208,11 @@ class Session:
 
     def __init__(self, package: str, search_path: Optional[Path] = None,
                  command: ChildCommand = LOCAL, stop_after_timeout: bool = False,
-                 deadline: Optional[float] = None) -> None:
-        self.setup = {"package": package, "search_path": str(search_path or "")}
+                 deadline: Optional[float] = None, cross_check: bool = False) -> None:
+        # cross_check: make check's report sets a failing graph beside the learner's own numerical
+        # gradient, so the child computes it; the grader does not show it, so does not pay for it.
+        self.setup: dict[str, Any] = {"package": package, "search_path": str(search_path or ""),
+                                      "cross_check": cross_check}
         self.command = command
         # make check's choice: after one case hangs, the rest of the run would most likely hang
         # too, one time limit each, so they are reported as not run; the grader runs them all.
@@ -311,7 +315,7 @@ def kill_all() -> None:
 
 
 class _Child:
-    def __init__(self, command: ChildCommand, setup: dict[str, str]) -> None:
+    def __init__(self, command: ChildCommand, setup: dict[str, Any]) -> None:
         self.process = subprocess.Popen(
             command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
