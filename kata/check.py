@@ -91,7 +91,7 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
         return "\n".join(lines)
     e = failing.exercise
     step = f"the bonus exercise {e.name}" if e.bonus else f"exercise {e.number} ({e.name})"
-    if e.bonus and not any(s.blocked_by for s in core) and all(s.passed for s in core):
+    if e.bonus and all(s.passed for s in core):
         lines += ["", f"Every core exercise agrees with PyTorch: {total} points. The bonus track "
                       "is optional (+ above)."]
     lines += ["", f"Next: {step}, in {package}/{e.name}.py: {e.title}"]
