@@ -11,6 +11,7 @@ from typing import Optional
 
 from .compare import Row, Verdict
 from .diagnosis import NodeCache, diagnose, wrapped
+from .commands import command
 from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
@@ -102,7 +103,7 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
         cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
         lines += ["", explain(verdict, package, node_cache, cross_check)]
     if not narrowed:
-        lines += ["", f"To check this exercise alone: make check EX={e.name}"]
+        lines += ["", f"To check this exercise alone: {command('check', e.name)}"]
     return "\n".join(lines)
 
 

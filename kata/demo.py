@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TextIO
 
+from .commands import command
 from .implementation import Implementation
 from .outcome import learner_line
 from .scenario_tools import moons, set_parameters, spiral
@@ -631,7 +632,7 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
         place = (f"{raised} was raised while using your {package}/ code, outside your own files: "
                  "check what your functions return.")
     text = (f"Stopped while {doing}. {place} This needs {needs}; "
-            "`make check` shows which exercise to finish next.")
+            f"`{command('check')}` shows which exercise to finish next.")
     return textwrap.fill(text, width=88)
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Optional
 
 from . import progress as progress_file
+from .commands import command
 from .curriculum import EXERCISES, Exercise, exercise_named
 from .runner import ROOT
 
 TIERS = 3
-AGAIN = "make hint"  # how a learner asks for the next tier (python -m kata.hints without make)
 _HEADING = re.compile(r"(\d+)\.\s+(\S.*)")
 
 
@@ -98,7 +98,7 @@ def next_exercise(passed: set[str]) -> Optional[Exercise]:
 
 def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) -> str:
     """The tiers opened so far: the earlier ones in brief, the newest in full."""
-    again = f"{AGAIN} EX={exercise.name}" if named else AGAIN
+    again = command("hint", exercise.name if named else "")
     lines = [f"Hints for exercise {exercise.number} ({exercise.name}): {exercise.title}", ""]
     for tier in tiers[: reached - 1]:
         lines += [f"{tier.number}. {tier.title} (opened before)"]
@@ -112,7 +112,7 @@ def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) 
                      f"({tiers[reached].title}), run {again} again.")
     else:
         lines.append(f"That was tier {TIERS} of {TIERS}, the last one: there are no more hints, "
-                     f"and asking again shows this tier again. make check EX={exercise.name} "
+                     f"and asking again shows this tier again. {command('check', exercise.name)} "
                      "shows the first case that fails and what your code did.")
     if reached > 1:
         lines.append(f"Every tier in full: exercises/{exercise.name}.hints.md")
@@ -138,7 +138,7 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
         found = next_exercise(progress.passed)
         if found is None:
             print(f"Every exercise passes, so there is no next hint. To read the hints of one "
-                  f"anyway: {AGAIN} EX=<name>, one of {', '.join(e.name for e in EXERCISES)}.")
+                  f"anyway: {command('hint', 'name')}, one of {', '.join(e.name for e in EXERCISES)}.")
             return 0
         exercise = found
     try:

@@ -1,10 +1,10 @@
 """make reveal: read the reference solution of an exercise you pass, or put an exercise back to its stub.
 
-    python -m kata.reveal show NAME           print solutions/NAME.py, once exercises/NAME.py passes
-    python -m kata.reveal reset NAME [--yes]  restore exercises/NAME.py as committed (a backup is kept)
+    python -m kata reveal NAME        print solutions/NAME.py, once exercises/NAME.py passes
+    python -m kata reset NAME [--yes] restore exercises/NAME.py as committed (a backup is kept)
 
 make reveal EX=NAME and make reset EX=NAME [YES=1] run these; without a NAME,
-both print how to call them through make.
+both print how to call them, spelled as they were called.
 
 `show` runs the exercise's graded cases on your code, as make check does; what
 .kata/progress.json says is not enough to open a solution.
@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 from . import progress as progress_file
 from .check import check, remember
+from .commands import command, via_make
 from .curriculum import EXERCISES, Exercise, exercise_named
 # The grading make check does (kata.check), taken from where check.py takes it: mypy --strict
 # does not let another module re-export names it only imports.
@@ -50,7 +51,7 @@ def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
                  f"still fail, so solutions/{name}.py stays closed."]
         if first is not None:
             lines.append(f"The first that fails: {first.instance.case.title}.")
-        lines.append(f"make check EX={name} shows what went wrong; make hint gives a hint.")
+        lines.append(f"{command('check', name)} shows what went wrong; {command('hint')} gives a hint.")
         print("\n".join(lines), file=sys.stderr)
         return 1
     print(f"All {total} cases of exercise {exercise.number} ({name}) pass. "
@@ -122,8 +123,8 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     if not yes:
         if ask is None:
             print(f"{relative} was not reset: there is no terminal to ask you on. To reset it "
-                  f"without the question: make reset EX={name} YES=1, or python -m kata.reveal "
-                  f"reset {name} --yes (your file is backed up first).", file=sys.stderr)
+                  f"without the question: {command('reset', name, yes=True)} (your file is backed "
+                  "up first).", file=sys.stderr)
             return 1
         if current is None:
             question = f"{relative} is missing. Restore it from the stub? [y/N] "
@@ -151,14 +152,14 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     return 0
 
 
-def usage(command: str) -> str:
-    """How to call command without an exercise name: through make first, as a learner does."""
+def usage(action: str) -> str:
+    """How to call command without an exercise name, spelled as the learner called it."""
     names = ", ".join(e.name for e in EXERCISES)
-    if command == "show":
-        return (f"usage: make reveal EX=name (one of {names})\n"
-                "   or: python -m kata.reveal show NAME")
-    return (f"usage: make reset EX=name [YES=1] (one of {names}); YES=1 resets without asking\n"
-            "   or: python -m kata.reveal reset NAME [--yes]")
+    if action == "show":
+        return f"usage: {command('reveal', 'name')} (one of {names})"
+    flag = "YES=1" if via_make() else "--yes"
+    return (f"usage: {command('reset', 'name')} [{flag}] (one of {names}); {flag} resets without "
+            "asking")
 
 
 def _terminal_ask() -> Optional[Ask]:

@@ -82,7 +82,7 @@ def test_untouched_exercises_name_the_learners_file_and_exit_1_without_a_traceba
     shown = report.stdout + report.stderr
     assert "Traceback" not in shown
     assert re.search(r"exercises/\w+\.py, line \d+", report.stderr), report.stderr
-    assert "NotImplementedError" in report.stderr and "make check" in report.stderr
+    assert "NotImplementedError" in report.stderr and "python -m kata check" in report.stderr
     assert not (out / "decision_boundary.png").exists()
 
 
@@ -348,5 +348,5 @@ def test_a_bonus_exercise_not_written_yet_is_named_without_a_traceback(
     assert "Traceback" not in report.stdout + report.stderr, report.stderr
     assert named in told
     assert re.search(rf"exercises/{stubs[0]}\.py, line \d+", told), told
-    assert "bonus exercises 7 (softmax) and 8 (optim)" in told and "make check" in told
+    assert "bonus exercises 7 (softmax) and 8 (optim)" in told and "python -m kata check" in told
     assert not (out / "spiral_boundary.png").exists()

@@ -2,6 +2,7 @@
 
 import io
 import re
+import os
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def test_show_refuses_on_a_stub_and_opens_once_the_exercise_passes(tmp_path: Pat
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert refused.stdout == ""
     assert f"{cases} of {cases} cases of exercise 1 (value) still fail" in refused.stderr
-    assert "make check EX=value" in refused.stderr
+    assert "python -m kata check value" in refused.stderr
     assert "value" not in load(stubbed / ".kata" / "progress.json").passed
 
     solution = (solved / "solutions" / "value.py").read_text()
@@ -102,20 +103,21 @@ def test_an_unknown_exercise_exits_2_and_lists_the_exercises(
 
 
 @pytest.mark.parametrize("command, target", [("show", "reveal"), ("reset", "reset")])
-def test_without_a_name_the_usage_is_makes(command: str, target: str, tmp_path: Path,
+def test_without_a_name_the_usage_says_how_to_name_one(command: str, target: str, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    """make reveal with no EX= passes no name: the learner reads how to call make, with the names."""
+    """reveal with no name: the learner reads how to call it, with the names (make's spelling below)."""
     assert reveal.main([command], root=tmp_path) == 2
     captured = capsys.readouterr()
     names = ", ".join(e.name for e in EXERCISES)
     assert captured.out == ""
-    assert captured.err.startswith(f"usage: make {target} EX=name")
+    assert captured.err.startswith(f"usage: python -m kata {target} name")
     assert f"(one of {names})" in captured.err
 
 
 def make(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The Makefile's target run with this Python and no environment to build (READY= empty)."""
-    return subprocess.run(["make", "-s", *args, f"PY={sys.executable}", "READY="], cwd=cwd,
+    """The Makefile's target run with this Python, which has the environment already."""
+    env = dict(os.environ, KATA_USE_CURRENT_PYTHON="1")
+    return subprocess.run(["make", "-s", *args, f"PYTHON={sys.executable}"], cwd=cwd, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
 
 

@@ -1,0 +1,279 @@
+"""python -m kata TARGET: every make target as a Python command, for a machine with Python alone.
+
+    python -m kata help          the targets, each beside its make spelling
+    python -m kata check value   what `make check EX=value` does
+
+The first command builds the virtual environment in .venv from requirements.txt,
+as make does, then runs inside it; later commands go straight to it. Set
+KATA_USE_CURRENT_PYTHON=1 to run in the Python you started instead (your own
+environment, which must have requirements.txt installed). Until it runs inside
+the environment, this file uses the standard library alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .commands import via_make
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+LAB_REQUIREMENTS = ROOT / "requirements-lab.txt"  # Jupyter: only for make lab and the kata's own tests
+NOTEBOOK = ROOT / "notebooks" / "kata.ipynb"
+# On Linux, PyPI's PyTorch wheel bundles CUDA (several GB). PyTorch's own index serves the CPU
+# build, and pip prefers it: 2.13.0+cpu sorts after 2.13.0.
+CPU_TORCH = ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
+TYPECHECKED = ("exercises", "solutions", "kata", "tests", "bench", "grader.py")
+BENCHMARKS = ("bench/feedback.py", "bench/engine.py", "bench/grading.py")
+# pytest-xdist: the suites across the machine's cores (README's performance section has the figures).
+PYTEST_ARGS: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    make: str  # how make spells it
+    twin: str  # how python -m kata spells it
+    help: str
+    run: Callable[[argparse.Namespace, list[str]], int]
+    needs: tuple[Path, ...] = (REQUIREMENTS,)  # requirement files installed before it runs
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    passes_on: bool = False  # whether unknown arguments go on to the command it runs
+
+
+# What each target runs, inside the environment.
+
+
+def _in_python(*command: str) -> int:
+    return subprocess.call([sys.executable, *command], cwd=ROOT)
+
+
+def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
+    def run(args: argparse.Namespace, rest: list[str]) -> int:
+        from . import check
+        return check.main(["--package", package] + (["--exercise", args.name] if args.name else []))
+    return run
+
+
+def _watch(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import watch
+    return watch.main(rest)
+
+
+def _hint(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import hints
+    return hints.main(["--exercise", args.name] if args.name else [])
+
+
+def _reveal(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import reveal
+    return reveal.main(["show"] + ([args.name] if args.name else []))
+
+
+def _reset(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import reveal
+    return reveal.main(["reset"] + ([args.name] if args.name else []) + (["--yes"] if args.yes else []))
+
+
+def _demo(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import demo
+    return demo.main(rest)
+
+
+def _graph(args: argparse.Namespace, rest: list[str]) -> int:
+    from . import draw
+    return draw.main(rest + [str(Path("demo") / "graph.svg")])
+
+
+def _typecheck(args: argparse.Namespace, rest: list[str]) -> int:
+    return _in_python("-m", "mypy", *[p for p in TYPECHECKED if (ROOT / p).exists()])
+
+
+def _test(args: argparse.Namespace, rest: list[str]) -> int:
+    return _typecheck(args, []) or _in_python("-m", "pytest", *PYTEST_ARGS, *rest)
+
+
+def _bench(args: argparse.Namespace, rest: list[str]) -> int:
+    chosen = [s for s in BENCHMARKS if not rest or Path(s).stem in rest]
+    if len(chosen) < len(set(rest)):
+        print(f"bench: choose among {', '.join(Path(s).stem for s in BENCHMARKS)}", file=sys.stderr)
+        return 2
+    for script in chosen:
+        failed = _in_python(script)
+        if failed:
+            return failed
+    return 0
+
+
+def _release(kind: str, destination: str) -> Callable[[argparse.Namespace, list[str]], int]:
+    def run(args: argparse.Namespace, rest: list[str]) -> int:
+        from . import release
+        return release.main([kind, destination])
+    return run
+
+
+def _lab(args: argparse.Namespace, rest: list[str]) -> int:
+    return _in_python("-m", "jupyterlab", str(NOTEBOOK.relative_to(ROOT)), *rest)
+
+
+def _clean(args: argparse.Namespace, rest: list[str]) -> int:
+    for folder in (VENV, ROOT / ".mypy_cache", ROOT / "dist"):
+        if folder.is_symlink():
+            folder.unlink()
+        elif folder.exists():
+            shutil.rmtree(folder)
+    for cache in list(ROOT.rglob("__pycache__")):
+        shutil.rmtree(cache, ignore_errors=True)
+    print("Removed .venv, .mypy_cache, dist and __pycache__ folders; your exercises stay.")
+    return 0
+
+
+def _help(args: argparse.Namespace, rest: list[str]) -> int:
+    spelled = [(t.make if via_make() else t.twin, t.help) for t in TARGETS]
+    width = max(len(command) for command, _ in spelled)
+    for command, text in spelled:
+        print(f"{command:<{width}}  {text}")
+    other = "python -m kata TARGET, as listed by python -m kata help" if via_make() else "make TARGET"
+    print(f"\nThe same targets {'without make' if via_make() else 'with make'}: {other}.")
+    return 0
+
+
+def _exercise(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", default="", help="an exercise, e.g. value")
+
+
+def _exercise_and_yes(parser: argparse.ArgumentParser) -> None:
+    _exercise(parser)
+    parser.add_argument("--yes", action="store_true", help="reset without asking")
+
+
+TARGETS = (
+    Target("help", "make help", "python -m kata help", "Show the targets.", _help, needs=()),
+    Target("check", "make check [EX=name]", "python -m kata check [name]",
+           "Check your exercises against PyTorch (name: one exercise).",
+           _check("exercises"), arguments=_exercise),
+    Target("check-solutions", "make check-solutions", "python -m kata check-solutions [name]",
+           "The same check on the reference solutions.", _check("solutions"), arguments=_exercise),
+    Target("watch", "make watch", "python -m kata watch",
+           "Check again whenever you save a file in exercises/.", _watch, passes_on=True),
+    Target("hint", "make hint [EX=name]", "python -m kata hint [name]",
+           "The next hint for the exercise you are on, one tier at a time.", _hint,
+           arguments=_exercise),
+    Target("reveal", "make reveal EX=name", "python -m kata reveal name",
+           "Show the reference solution of an exercise, once yours passes.", _reveal,
+           arguments=_exercise),
+    Target("reset", "make reset EX=name [YES=1]", "python -m kata reset name [--yes]",
+           "Put back the stub of an exercise, after asking; yours is kept in .kata/backups/.",
+           _reset, arguments=_exercise_and_yes),
+    Target("demo", "make demo [IMPL=solutions] [DATA=spiral]",
+           "python -m kata demo [--impl solutions] [--data spiral]",
+           "Train an MLP on two moons (or the bonus spiral) with your code; pictures in demo/.",
+           _demo, passes_on=True),
+    Target("graph", "make graph [IMPL=solutions]", "python -m kata graph [--impl solutions]",
+           "Draw the graph of a small neuron built with your Value to demo/graph.svg.", _graph,
+           passes_on=True),
+    Target("lab", "make lab", "python -m kata lab",
+           "Open the companion notebook in JupyterLab (installed on first use).", _lab,
+           needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
+    Target("test", "make test", "python -m kata test [pytest arguments]",
+           "What CI runs: type check, then every suite.", _test,
+           needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
+    Target("typecheck", "make typecheck", "python -m kata typecheck", "mypy --strict on all code.",
+           _typecheck),
+    Target("bench", "make bench", "python -m kata bench [feedback|engine|grading]",
+           "Measure feedback, engine and grading speed (ratios measured in one run).", _bench,
+           passes_on=True),
+    Target("release", "make release", "python -m kata release",
+           "Build the student copy in dist/student (no solutions, no hidden cases).",
+           _release("student", str(Path("dist") / "student"))),
+    Target("gradescope", "make gradescope", "python -m kata gradescope",
+           "Build the Gradescope autograder, dist/gradescope.zip.",
+           _release("gradescope", str(Path("dist") / "gradescope.zip"))),
+    Target("clean", "make clean", "python -m kata clean",
+           "Remove the environment and caches (your exercises stay).", _clean, needs=()),
+)
+
+
+# The environment: .venv, built on first use.
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _marker(requirements: Path) -> Path:
+    """A file whose date says when requirements were last installed into .venv."""
+    return VENV / (".installed" if requirements == REQUIREMENTS else f".installed-{requirements.stem}")
+
+
+def _installed(requirements: Path) -> bool:
+    marker = _marker(requirements)
+    return marker.exists() and marker.stat().st_mtime >= requirements.stat().st_mtime
+
+
+def _running_in_environment() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def prepare(needs: Sequence[Path]) -> None:
+    """Build .venv if it is missing, and install each requirements file not installed since it changed."""
+    if not venv_python().exists():
+        print("Building the environment in .venv (first run only; PyTorch takes a few minutes)...",
+              flush=True)
+        venv.create(VENV, with_pip=True)
+    for requirements in needs:
+        if _installed(requirements):
+            continue
+        print(f"Installing {requirements.name} into .venv...", flush=True)
+        command = [str(venv_python()), "-m", "pip", "install", "--quiet",
+                   "--disable-pip-version-check", "-r", str(requirements)]
+        if sys.platform.startswith("linux"):
+            command += CPU_TORCH
+        if subprocess.call(command, cwd=ROOT) != 0:
+            raise SystemExit(f"Installing {requirements.name} failed: pip's messages are above.")
+        _marker(requirements).touch()
+
+
+def _into_environment(argv: list[str]) -> int:
+    """Run this same command with .venv's Python."""
+    command = [str(venv_python()), "-m", "kata", *argv]
+    if os.name == "posix":
+        os.execv(command[0], command)  # the same process: Ctrl-C and the exit status go straight through
+    try:
+        return subprocess.call(command, cwd=ROOT)
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="python -m kata", description=__doc__.split("\n\n")[0])
+    commands = main_parser.add_subparsers(dest="target", metavar="TARGET", required=True)
+    for target in TARGETS:
+        target.arguments(commands.add_parser(target.name, help=target.help, description=target.help))
+    return main_parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, rest = parser().parse_known_args(argv)
+    target = next(t for t in TARGETS if t.name == args.target)
+    if rest and not target.passes_on:
+        parser().parse_args(argv)  # argparse's own message for an argument it does not know
+    if target.needs and os.environ.get("KATA_USE_CURRENT_PYTHON") != "1":
+        prepare(target.needs)  # also when running in .venv: requirements may have changed since
+        if not _running_in_environment():
+            return _into_environment(argv)
+    return target.run(args, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
