@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
+import socket
 import sys
 import textwrap
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, TextIO, Union
 
 from .compare import Row, Verdict
-from .diagnosis import NodeCache, diagnose, wrapped
 from .commands import command
+from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, wrapped
 from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
 from .progress import HOME
 from .progress import PATH as PROGRESS_PATH
 from .progress import load as load_progress
-from .runner import Session
+from .runner import ROOT, Session
 from .scoring import ExerciseScore, plan, score
 
 NODE_CACHE_PATH = HOME / "node-cache.json"  # PyTorch's numbers for the graphs diagnosed so far
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.package == "exercises":
         remember(scores)
     print(render(scores, args.package, narrowed=bool(args.exercise),
-                 node_cache=NodeCache(NODE_CACHE_PATH)))
+                 node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)))
     return 0 if all(s.passed for s in scores) else 1
 
 
@@ -65,19 +70,114 @@ def remember(scores: list[ExerciseScore], path: Path = PROGRESS_PATH) -> None:
     progress.save(path)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One line per exercise: its mark, points and cases."""
+    scores: list[ExerciseScore]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The failing case's numbers, the learner's beside the expected ones, and what they suggest."""
+    rows: list[Row]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The failing case's graph as traced, with the node the diagnosis points at (a notebook draws it)."""
+    graph: list[GraphNode]
+    highlight: Optional[int]
+
+
+# A report is a list of parts: text, and the pieces a notebook shows as tables and pictures.
+Part = Union[str, Summary, Comparison, Diagnosis, Picture]
+
+
 def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
-           node_cache: Optional[NodeCache] = None) -> str:
+           node_cache: Optional[NodeCache] = None, links: bool = False) -> str:
+    """make check's report as text; links makes file-and-line places clickable (OSC 8)."""
+    return as_text(report(scores, package, narrowed=narrowed, node_cache=node_cache), links=links)
+
+
+def report(scores: list[ExerciseScore], package: str, *, narrowed: bool,
+           node_cache: Optional[NodeCache] = None) -> list[Part]:
     core = [s for s in scores if not s.exercise.bonus]
     bonus = [s for s in scores if s.exercise.bonus]
     done = sum(s.passed for s in core)
     points = sum(s.points for s in core)
     total = sum(s.exercise.points for s in core)
-    lines = [f"Backpropagation kata ({package}/): {done} of {len(core)} exercises pass, "
-             f"{points:.1f} of {total} points", ""]
+    head = (f"Backpropagation kata ({package}/): {done} of {len(core)} exercises pass, "
+            f"{points:.1f} of {total} points")
     if bonus:
-        lines[0] += (f"; bonus {sum(s.points for s in bonus):.1f} of "
-                     f"{sum(s.exercise.points for s in bonus)}")
+        head += (f"; bonus {sum(s.points for s in bonus):.1f} of "
+                 f"{sum(s.exercise.points for s in bonus)}")
+    parts: list[Part] = [head, Summary(scores)]
+    failing = next((s for s in scores if not s.passed), None)
+    if failing is None:
+        return parts + ["Every case agrees with PyTorch. Well done!"]
+    e = failing.exercise
+    step = f"the bonus exercise {e.name}" if e.bonus else f"exercise {e.number} ({e.name})"
+    if e.bonus and all(s.passed for s in core):
+        parts.append(f"Every core exercise agrees with PyTorch: {total} points. The bonus track "
+                     "is optional (+ above).")
+    parts.append(f"Next: {step}, in {package}/{e.name}.py: {e.title}")
+    verdict = failing.first_failure
+    if verdict is not None:
+        # The learner's numerical gradient is trusted once the exercise that writes it passes.
+        writes_it = exercise_exporting("numerical_gradient").name
+        cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
+        parts += explanation(verdict, package, node_cache, cross_check)
+    if not narrowed:
+        parts.append(f"To check this exercise alone: {command('check', e.name)}")
+    return parts
+
+
+def as_text(parts: list[Part], links: bool = False) -> str:
+    """The parts as the terminal shows them, a blank line between parts; no pictures."""
+    texts = []
+    for part in parts:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, Summary):
+            texts.append(_summary_lines(part.scores))
+        elif isinstance(part, Comparison):
+            texts.append("\n".join(_side_by_side(part.rows) + list(part.notes)))
+        elif isinstance(part, Diagnosis):
+            texts.append(part.render())
+    text = "\n\n".join(texts)
+    return hyperlinked(text) if links else text
+
+
+# A place in the learner's files, as reports name it: "exercises/value.py, line 42".
+PLACE = re.compile(r"\b((?:exercises|solutions)/[\w/]+\.py), line (\d+)")
+
+
+def hyperlinked(text: str) -> str:
+    """Each place in text made a terminal hyperlink (OSC 8) to the file; the link carries the line
+    as #N, which some terminals use to open the file there. Other terminals show the text alone."""
+    host = socket.gethostname()  # file:// links need a host, so a terminal never opens a remote path
+
+    def link(place: re.Match[str]) -> str:
+        target = f"file://{host}{urllib.parse.quote((ROOT / place[1]).as_posix())}#{place[2]}"
+        return f"\033]8;;{target}\033\\{place[0]}\033]8;;\033\\"
+    return PLACE.sub(link, text)
+
+
+def wants_links(stream: TextIO) -> bool:
+    """Hyperlinks only on a terminal: KATA_HYPERLINKS=1 or 0 decides, else a terminal that is not dumb
+    (on Windows, Windows Terminal, which sets WT_SESSION)."""
+    chosen = os.environ.get("KATA_HYPERLINKS")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    if not stream.isatty() or os.environ.get("TERM") == "dumb":
+        return False
+    return os.name != "nt" or "WT_SESSION" in os.environ
+
+
+def _summary_lines(scores: list[ExerciseScore]) -> str:
     width = max(len(s.exercise.name) for s in scores)
+    lines = []
     for s in scores:
         e = s.exercise
         head = f"  {_mark(s)} {e.number if not e.bonus else '+'} {e.name:<{width}}"
@@ -86,24 +186,6 @@ def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
         else:
             lines.append(f"{head} {s.points:5.1f} / {e.points:<3} "
                          f"{s.passed_count} of {len(s.verdicts)} cases{_unsettled(s)}")
-    failing = next((s for s in scores if not s.passed), None)
-    if failing is None:
-        lines += ["", "Every case agrees with PyTorch. Well done!"]
-        return "\n".join(lines)
-    e = failing.exercise
-    step = f"the bonus exercise {e.name}" if e.bonus else f"exercise {e.number} ({e.name})"
-    if e.bonus and all(s.passed for s in core):
-        lines += ["", f"Every core exercise agrees with PyTorch: {total} points. The bonus track "
-                      "is optional (+ above)."]
-    lines += ["", f"Next: {step}, in {package}/{e.name}.py: {e.title}"]
-    verdict = failing.first_failure
-    if verdict is not None:
-        # The learner's numerical gradient is trusted once the exercise that writes it passes.
-        writes_it = exercise_exporting("numerical_gradient").name
-        cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
-        lines += ["", explain(verdict, package, node_cache, cross_check)]
-    if not narrowed:
-        lines += ["", f"To check this exercise alone: {command('check', e.name)}"]
     return "\n".join(lines)
 
 
@@ -121,10 +203,16 @@ def _mark(s: ExerciseScore) -> str:
 def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None,
             cross_check: bool = False) -> str:
     """The first failing case in a learner's words: the math, the code, what went wrong."""
+    return as_text(explanation(verdict, package, node_cache, cross_check))
+
+
+def explanation(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None,
+                cross_check: bool = False) -> list[Part]:
+    """explain's parts: a notebook shows the same report with its tables and the graph drawn."""
     case = verdict.instance.case
     broken = _another_file_that_does_not_import(verdict, package)
     if broken:
-        return broken
+        return [broken]
     seed = "" if verdict.instance.seed is None else f" (seed {verdict.instance.seed})"
     lines = [f"✗ {case.exercise}: {case.title}{seed}"]
     lines += [f"  {line}" for line in case.math.splitlines()]
@@ -132,31 +220,38 @@ def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = No
         lines.append(f"  Here the root's grad starts at {verdict.seed:g}, not 1, so every grad is "
                      f"{verdict.seed:g} × the derivative above.")
     lines += ["", f"  The case (impl is your {package} package{', seed as above' if seed else ''}):"]
-    lines += [textwrap.indent(case.source, "      "), ""]
+    lines += [textwrap.indent(case.source, "      ")]
+    parts: list[Part] = ["\n".join(lines)]
     problem = verdict.problem
     if problem is not None:
-        lines.append(wrapped(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}"))
+        lines = [wrapped(f"  Your code {_problem_phrase(problem.kind)}: {problem.message}")]
         if problem.where:
             first, *callers = problem.where.splitlines()
             lines.append(f"    at {first}")
             lines += [f"    called from {caller}" for caller in callers]
+        parts.append("\n".join(lines))
     else:
-        lines += _side_by_side(verdict.rows)
+        notes = []
         wrong = [row for row in verdict.rows if not row.ok]
         if wrong and all(row.negated for row in wrong):
-            lines.append("  Every wrong number has the right size but the wrong sign. With a number on "
+            notes.append("  Every wrong number has the right size but the wrong sign. With a number on "
                          "the left,\n  1 - x calls x.__rsub__(1), which must compute other - self.")
         if verdict.cause:
-            lines.append(wrapped(f"  Likely cause: {verdict.cause}"))
+            notes.append(wrapped(f"  Likely cause: {verdict.cause}"))
+        parts.append(Comparison(verdict.rows, tuple(notes)))
         diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache)
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:
-            lines += ["", diagnosis.render()]
+            parts.append(diagnosis)
+        if verdict.graph:
+            parts.append(Picture(verdict.graph, diagnosis.culprit if diagnosis else None))
         if cross_check:
-            lines += _against_numerical(verdict)
+            numerical = _against_numerical(verdict)
+            if numerical:
+                parts.append("\n".join(numerical))
     if verdict.printed:
-        lines += ["", "  Your code printed:", textwrap.indent(verdict.printed.rstrip(), "    | ")]
-    return "\n".join(lines)
+        parts.append("  Your code printed:\n" + textwrap.indent(verdict.printed.rstrip(), "    | "))
+    return parts
 
 
 def _against_numerical(verdict: Verdict) -> list[str]:
@@ -168,8 +263,8 @@ def _against_numerical(verdict: Verdict) -> list[str]:
               if not math.isclose(node[3], estimate, rel_tol=1e-4, abs_tol=1e-6)]
     if len(leaves) != len(verdict.numerical) or not differ:
         return []
-    lines = ["", "  Your numerical gradient (exercise 0) against your backward, for the leaves "
-                 "that disagree:"]
+    lines = ["  Your numerical gradient (exercise 0) against your backward, for the leaves "
+             "that disagree:"]
     for i, node, estimate in differ[:5]:
         name = f"node {i}{' (' + node[1] + ')' if node[1] else ''}"
         lines.append(f"    {name}: your backward says {node[3]:.6g}, your numerical gradient says "

@@ -1,6 +1,8 @@
 """kata.check: the report a learner reads after `make check`."""
 
+import io
 import os
+import socket
 from pathlib import Path
 import subprocess
 import sys
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 
 from kata.cases import Case, Instance, Result, cases_of
-from kata.check import explain
+from kata.check import explain, hyperlinked, wants_links
 from kata.compare import Row, Verdict
 from kata.curriculum import EXERCISES
 from kata.outcome import Problem
@@ -137,3 +139,46 @@ def test_explain_shows_a_problem_and_where_instead_of_a_table() -> None:
     assert "Your code returned something that is not a number: a.grad is a Value, not a float" in text
     assert "at exercises/value.py, line 9" in text
     assert "PyTorch" not in text
+
+
+def test_a_place_in_the_learners_files_becomes_a_terminal_hyperlink_to_its_line() -> None:
+    """OSC 8: ESC ] 8 ; ; URI ESC \\ text ESC ] 8 ; ; ESC \\, with a file:// URI naming the host."""
+    text = "    at exercises/value.py, line 42, in __add__: out = Value(self.data + other.data)"
+    linked = hyperlinked(text)
+    path = (ROOT / "exercises" / "value.py").as_posix()
+    start = f"\033]8;;file://{socket.gethostname()}{path}#42\033\\"
+    assert linked == text.replace("exercises/value.py, line 42",
+                                  f"{start}exercises/value.py, line 42\033]8;;\033\\")
+    assert hyperlinked("no place here, line 3 of nothing") == "no place here, line 3 of nothing"
+
+
+def test_hyperlinks_only_on_a_terminal_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stream(io.StringIO):
+        def __init__(self, tty: bool) -> None:
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    monkeypatch.delenv("KATA_HYPERLINKS", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert wants_links(Stream(tty=True)) == (os.name != "nt")
+    assert not wants_links(Stream(tty=False))  # a pipe, a file, the grader, CI
+    monkeypatch.setenv("TERM", "dumb")
+    assert not wants_links(Stream(tty=True))
+    monkeypatch.setenv("KATA_HYPERLINKS", "1")
+    assert wants_links(Stream(tty=False))
+    monkeypatch.setenv("KATA_HYPERLINKS", "0")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert not wants_links(Stream(tty=True))
+
+
+def test_make_checks_report_links_the_learners_line_when_asked_and_not_in_a_pipe(tmp_path: Path) -> None:
+    env = dict(os.environ, KATA_HOME=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-m", "kata.check", "--exercise", "derivatives"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300,
+                           env=dict(env, KATA_HYPERLINKS=wanted)) for wanted in ("1", "")]
+    linked, plain = (run.stdout for run in runs)
+    assert "\033]8;;file://" in linked and "exercises/derivatives.py#" in linked
+    assert "\033" not in plain and "at exercises/derivatives.py, line" in plain

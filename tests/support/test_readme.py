@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from kata.check import check, render
 from kata.curriculum import EXERCISES
 from kata.diagnosis import NodeCache
@@ -15,8 +17,10 @@ __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
-def test_the_captured_report_is_make_checks_real_output(learner: Learner, tmp_path: Path) -> None:
+def test_the_captured_report_is_make_checks_real_output(learner: Learner, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The example under "Reading make check" is what make check prints for the bug it describes."""
+    monkeypatch.setenv("KATA_VIA", "make")  # as the Makefile sets it: commands are spelled for make
     impl = learner(NOT_REVERSED)
     home = tmp_path / impl.package
     scores = check(list(EXERCISES), impl.package, search_path=tmp_path,
