@@ -2,7 +2,8 @@
 `python -m kata check value` where there is no make (Windows, most notebooks).
 
 The Makefile exports KATA_VIA=make, so a message printed during a make target names the make
-target; anywhere else it names the twin. Standard library only: python -m kata imports this
+target; kata.notebook sets KATA_VIA=notebook, where a check is check("value") and the rest are
+shell commands (`!python -m kata hint`); anywhere else a message names the twin. Standard library only: python -m kata imports this
 before the environment with PyTorch exists.
 """
 
@@ -17,8 +18,15 @@ def via_make() -> bool:
 
 def command(target: str, exercise: str = "", *, yes: bool = False) -> str:
     """The command a learner types for target, with the exercise (make's EX=) and make's YES=1."""
+    if os.environ.get("KATA_VIA") == "notebook":
+        if target == "check":
+            return f'check("{exercise}")' if exercise else "check()"
+        return "!" + command_without_make(target, exercise, yes)
     if via_make():
         words = ["make", target] + ([f"EX={exercise}"] if exercise else []) + (["YES=1"] if yes else [])
-    else:
-        words = ["python -m kata", target] + ([exercise] if exercise else []) + (["--yes"] if yes else [])
-    return " ".join(words)
+        return " ".join(words)
+    return command_without_make(target, exercise, yes)
+
+
+def command_without_make(target: str, exercise: str, yes: bool) -> str:
+    return " ".join(["python -m kata", target] + ([exercise] if exercise else []) + (["--yes"] if yes else []))

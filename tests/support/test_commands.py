@@ -22,6 +22,9 @@ def test_a_command_is_spelled_as_the_learner_called_it(monkeypatch: pytest.Monke
     assert command("check", "value") == "python -m kata check value"
     assert command("reset", "layer", yes=True) == "python -m kata reset layer --yes"
     assert command("hint") == "python -m kata hint"
+    monkeypatch.setenv("KATA_VIA", "notebook")
+    assert command("check", "value") == 'check("value")' and command("check") == "check()"
+    assert command("hint", "value") == "!python -m kata hint value"
 
 
 def test_every_make_target_is_its_twin_and_nothing_else() -> None:
