@@ -231,14 +231,8 @@ def explanation(verdict: Verdict, package: str, node_cache: Optional[NodeCache] 
             lines += [f"    called from {caller}" for caller in callers]
         parts.append("\n".join(lines))
     else:
-        notes = []
-        wrong = [row for row in verdict.rows if not row.ok]
-        if wrong and all(row.negated for row in wrong):
-            notes.append("  Every wrong number has the right size but the wrong sign. With a number on "
-                         "the left,\n  1 - x calls x.__rsub__(1), which must compute other - self.")
-        if verdict.cause:
-            notes.append(wrapped(f"  Likely cause: {verdict.cause}"))
-        parts.append(Comparison(verdict.rows, tuple(notes)))
+        notes = (wrapped(f"  Likely cause: {verdict.cause}"),) if verdict.cause else ()
+        parts.append(Comparison(verdict.rows, notes))
         diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache)
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .cases import Case, Instance, Result, ResultValue
+from .cause import Cause
 from .outcome import GraphNode, Outcome, Problem
 
 
@@ -106,10 +107,21 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
                 for name, want in expected.items()]
     passed = all(row.ok for row in rows)
     cause = "" if passed else next(
-        (named for recognise in case.misconceptions if (named := recognise(yours, expected))), "")
+        (named for recognise in case.misconceptions if (named := recognise(yours, expected))),
+        _signs_flipped(rows))
     return Verdict(instance, passed, rows=rows, printed=candidate.printed, graph=candidate.graph,
                    seed=candidate.seed, reference_graph=oracle.graph, cause=cause,
                    numerical=candidate.numerical)
+
+
+def _signs_flipped(rows: list[Row]) -> str:
+    """Every wrong number is exactly minus the right one: the classic __rsub__ slip."""
+    wrong = [row for row in rows if not row.ok]
+    if wrong and all(row.negated for row in wrong):
+        return Cause("`1 - x` computed as `x - 1` (__rsub__)",
+                     "every wrong number has the right size but the wrong sign. With a number on "
+                     "the left, 1 - x calls x.__rsub__(1), which must compute other - self.")
+    return ""
 
 
 def _compare_value(name: str, got: Optional[ResultValue], want: ResultValue, case: Case) -> Row:

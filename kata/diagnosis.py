@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
+from .cause import Cause
 
 GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.outcome traces it
 Expected = list[tuple[float, float]]  # PyTorch's (data, grad) for each node
@@ -232,25 +233,29 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
     node, root = rows[culprit], rows[-1]
     if not node.data_ok:
         if _close(node.data, -node.expected_data):
-            return (f"node {node.index} ({node.op}) has the right size but the wrong sign. With a "
-                    "number on the left, 1 - x calls x.__rsub__(1), which must compute other - "
-                    "self, not self - other.")
+            return Cause("`1 - x` computed as `x - 1` (__rsub__)",
+                         f"node {node.index} ({node.op}) has the right size but the wrong sign. With a "
+                         "number on the left, 1 - x calls x.__rsub__(1), which must compute other - "
+                         "self, not self - other.")
         return ""
     if not root.grad_ok:
         if root.grad == 0.0:
-            return ("the root's grad is 0: an unseeded root. backward() starts by adding 1.0 to "
-                    "root.grad (d root/d root = 1); everything else follows from it.")
+            return Cause("root not seeded with 1",
+                         "the root's grad is 0: an unseeded root. backward() starts by adding 1.0 to "
+                         "root.grad (d root/d root = 1); everything else follows from it.")
         return ""
     wrong = [r for r in rows if not r.grad_ok]
     if all(r.grad == 0.0 for r in wrong):
-        return (f"node {node.index} passed its grad on before that grad was complete, so nodes "
-                "below it never got theirs: call _backward in reverse topological order (root "
-                "first), and let _backward add to the operands' grads.")
+        return Cause("order not reversed",
+                     f"node {node.index} passed its grad on before that grad was complete, so nodes "
+                     "below it never got theirs: call _backward in reverse topological order (root "
+                     "first), and let _backward add to the operands' grads.")
     operands = [rows[i] for i in dict.fromkeys(node.operands)]
     shared = next((o for o in operands if not o.grad_ok and o.uses >= 2), None)
     if shared is not None:
-        return (f"node {shared.index} is used {shared.uses} times, its users' grads are right, yet "
-                "its own is not: each use must add its share. Use += in _backward, not =.")
+        return Cause("`=` instead of `+=`",
+                     f"node {shared.index} is used {shared.uses} times, its users' grads are right, yet "
+                     "its own is not: each use must add its share. Use += in _backward, not =.")
     named = _local_derivative_slip(node, operands)
     if named:
         return named
@@ -258,14 +263,17 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
     if len(ratios) == 1:
         (ratio,) = ratios
         if ratio == -1:
-            return ("every wrong grad has the right size and the wrong sign: check the signs of "
-                    "the local derivatives.")
+            return Cause("local derivative of the wrong sign",
+                         "every wrong grad has the right size and the wrong sign: check the signs of "
+                         "the local derivatives.")
         if math.isclose(ratio * seed, 1.0) and seed != 1.0:
-            return (f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was "
-                    f"{seed:g}: _backward must multiply each local derivative by out.grad, the "
-                    "node's own grad.")
-        return (f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check the seed "
-                "(root.grad starts from 1) and that each local derivative is used exactly once.")
+            return Cause("`* out.grad` missing",
+                         f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was "
+                         f"{seed:g}: _backward must multiply each local derivative by out.grad, the "
+                         "node's own grad.")
+        return Cause("a stray factor",
+                     f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check the seed "
+                     "(root.grad starts from 1) and that each local derivative is used exactly once.")
     return ""
 
 
@@ -279,16 +287,20 @@ def _local_derivative_slip(node: NodeRow, operands: list[NodeRow]) -> str:
         # The local derivative the learner applied, and the one PyTorch has.
         yours, right = operand.grad / node.grad, operand.expected_grad / node.expected_grad
         if _close(operand.grad, right) and not _close(node.grad, 1.0):
-            return (f"node {operand.index} got the local derivative {right:g} itself, not "
-                    f"multiplied by out.grad ({node.grad:g}): _backward must multiply each local "
-                    "derivative by out.grad, the node's own grad.")
+            return Cause("`* out.grad` missing",
+                         f"node {operand.index} got the local derivative {right:g} itself, not "
+                         f"multiplied by out.grad ({node.grad:g}): _backward must multiply each local "
+                         "derivative by out.grad, the node's own grad.")
         if node.op == "relu" and operand.data == 0.0 and _close(yours, 1.0):
-            return ("relu's derivative at exactly 0 is taken as 1 here; PyTorch takes it as 0. "
-                    "Test x > 0, not x >= 0.")
+            return Cause("relu'(0) = 1",
+                         "relu's derivative at exactly 0 is taken as 1 here; PyTorch takes it as 0. "
+                         "Test x > 0, not x >= 0.")
         if node.op == "exp" and _close(yours, operand.data) and not _close(right, operand.data):
-            return (f"exp's local derivative is e**x, the result ({node.data:g}), but yours is x "
-                    f"({operand.data:g}), the operand.")
+            return Cause("exp's derivative from the operand",
+                         f"exp's local derivative is e**x, the result ({node.data:g}), but yours is x "
+                         f"({operand.data:g}), the operand.")
         if node.op == "*" and len(node.operands) == 2 and _close(yours, operand.data):
-            return ("the local derivatives of * are swapped: d(a*b)/da is b and d(a*b)/db is a, "
-                    "each operand gets the other's data.")
+            return Cause("swapped derivatives of *",
+                         "the local derivatives of * are swapped: d(a*b)/da is b and d(a*b)/db is a, "
+                         "each operand gets the other's data.")
     return ""

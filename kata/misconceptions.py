@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from .cases import Result
+from .cause import Cause
 
 
 def _numbers(result: Result, name: str) -> list[float]:
@@ -26,8 +27,9 @@ def step_uphill(yours: Result, expected: Result) -> str:
         return ""
     factors = {round((m - r) / g, 9) for m, r, g in zip(mine, right, grads) if g != 0.0}
     if len(factors) == 1 and factors.pop() > 0:
-        return ("every parameter moved along its grad instead of against it: the loss grows. "
-                "A step is p.data -= lr * p.grad.")
+        return Cause("SGD step uphill",
+                     "every parameter moved along its grad instead of against it: the loss grows. "
+                     "A step is p.data -= lr * p.grad.")
     return ""
 
 
@@ -39,8 +41,9 @@ def missing_parameters(yours: Result, expected: Result) -> str:
             continue
         count, want = (mine[0], right[0]) if name == "parameters" else (len(mine), len(right))
         if count < want:
-            return (f"parameters() gives {count:g} of the {want:g} parameters: every weight and "
-                    "every bias must be in it, or training never updates the ones left out.")
+            return Cause("a parameter missing from parameters()",
+                         f"parameters() gives {count:g} of the {want:g} parameters: every weight and "
+                         "every bias must be in it, or training never updates the ones left out.")
     return ""
 
 
@@ -49,17 +52,19 @@ def zero_grad_incomplete(yours: Result, expected: Result) -> str:
     after, right = _numbers(yours, "after"), _numbers(expected, "after")
     left = [i for i, g in enumerate(after) if g != 0.0]
     if after and len(after) == len(right) and all(math.isclose(g, 0.0) for g in right) and left:
-        return (f"zero_grad() left {len(left)} of {len(after)} grads as they were (parameters "
-                f"{', '.join(map(str, left))}): it must reset every parameter in parameters().")
+        return Cause("zero_grad() resets only some grads",
+                     f"zero_grad() left {len(left)} of {len(after)} grads as they were (parameters "
+                     f"{', '.join(map(str, left))}): it must reset every parameter in parameters().")
     return ""
 
 
 def softmax_not_shifted(yours: Result, expected: Result) -> str:
     """An exp overflowed on logits near 1000, where PyTorch's softmax did not: no max shift."""
     if yours.get("raised") == "OverflowError" and expected.get("raised") == "nothing raised":
-        return ("an exp overflowed: e**1000 is beyond a float (about e**709.8 at most). Subtract "
-                "the largest logit's data from every logit before exp: softmax(z) = softmax(z - max "
-                "z), and the largest exponent is then e**0 = 1.")
+        return Cause("softmax without the max shift",
+                     "an exp overflowed: e**1000 is beyond a float (about e**709.8 at most). Subtract "
+                     "the largest logit's data from every logit before exp: softmax(z) = softmax(z - max "
+                     "z), and the largest exponent is then e**0 = 1.")
     return ""
 
 
@@ -76,10 +81,11 @@ def momentum_without_velocity(yours: Result, expected: Result) -> str:
     moves = [data[i + n] - data[i] for i in range(len(grads))]
     factors = {round(-move / g, 9) for move, g in zip(moves, grads) if abs(g) > 1e-9}
     if len(factors) == 1 and factors.pop() > 0:
-        return ("every step moved each parameter by the same multiple of that step's grad, so "
-                "nothing carried over from the steps before: momentum went to the raw grad "
-                "instead of the velocity. Keep one velocity per parameter across steps, "
-                "v = momentum * v + grad, and move by it: p.data -= lr * v.")
+        return Cause("momentum on the raw grad",
+                     "every step moved each parameter by the same multiple of that step's grad, so "
+                     "nothing carried over from the steps before: momentum went to the raw grad "
+                     "instead of the velocity. Keep one velocity per parameter across steps, "
+                     "v = momentum * v + grad, and move by it: p.data -= lr * v.")
     return ""
 
 
@@ -101,7 +107,8 @@ def adam_without_bias_correction(yours: Result, expected: Result) -> str:
     ratios = [m / r for m, r in zip(mine, right)]
     for what, factor in _UNCORRECTED_FIRST_STEP.items():
         if all(math.isclose(ratio, factor, rel_tol=1e-3) for ratio in ratios):
-            return (f"every parameter's first step is {factor:.3g} times PyTorch's: {what}. m and "
-                    "v start at 0, so early on they are too small; dividing them by 1 - beta1**t "
-                    "and 1 - beta2**t, with t = 1 at the first step, corrects that exactly.")
+            return Cause("Adam without bias correction",
+                         f"every parameter's first step is {factor:.3g} times PyTorch's: {what}. m and "
+                         "v start at 0, so early on they are too small; dividing them by 1 - beta1**t "
+                         "and 1 - beta2**t, with t = 1 at the first step, corrects that exactly.")
     return ""

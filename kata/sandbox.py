@@ -19,7 +19,7 @@ from pathlib import Path
 from .runner import ROOT, ChildCommand
 
 # The support modules the child needs: plain Python, nothing that imports PyTorch.
-CHILD_MODULES = ("__init__", "cases", "compare", "curriculum", "graph", "guard",
+CHILD_MODULES = ("__init__", "cases", "cause", "compare", "curriculum", "graph", "guard",
                  "implementation", "misconceptions", "outcome", "runner", "scenario_tools")
 INSIDE = "/sandbox"  # where bubblewrap shows the directory to the child
 
