@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from . import check as checking
+from . import check as checking, oracle_cache
 from .check import Comparison, Part, Picture, Summary, as_text, report
 from .compare import Row
 from .curriculum import EXERCISES, exercise_named
@@ -76,7 +76,7 @@ def check(exercise: str = "", package: str = "exercises", *,
     """Check one exercise (or the whole path) in a fresh child process and return the report."""
     exercises = [exercise_named(exercise)] if exercise else list(EXERCISES)
     home = (search_path or ROOT) / package
-    scores = checking.check(exercises, package, search_path)
+    scores = checking.check(exercises, package, search_path, oracle_cache.PATH)
     if package == "exercises" and search_path is None:
         checking.remember(scores)
     failing = next((s for s in scores if not s.passed), None)

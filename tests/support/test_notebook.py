@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from kata import check as checking, oracle_cache
 from kata.check import check as check_package, render
 from kata.curriculum import exercise_named
 from kata.diagnosis import NodeCache
@@ -21,11 +22,19 @@ from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 
 
+@pytest.fixture(autouse=True)
+def caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The caches check() keeps, moved from the learner's .kata/ (which pytest -n workers share) to tmp_path."""
+    monkeypatch.setattr(oracle_cache, "PATH", tmp_path / "oracle-cache.json")
+    monkeypatch.setattr(checking, "NODE_CACHE_PATH", tmp_path / "node-cache.json")
+    return tmp_path / "oracle-cache.json"
+
+
 def test_the_report_is_make_checks_text_under_the_file_and_when_it_was_saved(
-        learner: Learner, tmp_path: Path) -> None:
+        learner: Learner, tmp_path: Path, caches: Path) -> None:
     impl = learner(NOT_REVERSED)
     report = check("backward", impl.package, search_path=tmp_path)
-    scores = check_package([exercise_named("backward")], impl.package, search_path=tmp_path)
+    scores = check_package([exercise_named("backward")], impl.package, search_path=tmp_path, cache_path=caches)
     text = render(scores, impl.package, narrowed=True, node_cache=NodeCache(tmp_path / "nodes.json"))
     saved = time.strftime("%H:%M:%S", time.localtime((tmp_path / impl.package / "backward.py").stat().st_mtime))
     assert str(report) == f"{report.saved_line()}\n\n{text}"
