@@ -60,6 +60,11 @@ HAS_BWRAP = shutil.which("bwrap") is not None
 GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format",
                   "test_name_format", "visibility", "stdout_visibility", "extra_data", "tests",
                   "leaderboard"}
+# Under pytest -n (with --dist loadgroup, as pyproject.toml sets), one worker runs this module and
+# then test_grader_bounds.py: the batches below start once, not on every worker, and the bounds
+# never run beside them, whose dozen busy processes make the bounds' time limits run out early.
+ONE_WORKER = pytest.mark.xdist_group("grader")
+pytestmark = ONE_WORKER
 
 # --- The repository's own files --------------------------------------------------------------------
 
