@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 LAB_REQUIREMENTS = ROOT / "requirements-lab.txt"  # Jupyter: only for make lab and the kata's own tests
+TEST_REQUIREMENTS = ROOT / "requirements-test.txt"  # what only the kata's own tests use
 NOTEBOOK = ROOT / "notebooks" / "kata.ipynb"
 # On Linux, PyPI's PyTorch wheel bundles CUDA (several GB). PyTorch's own index serves the CPU
 # build, and pip prefers it: 2.13.0+cpu sorts after 2.13.0.
@@ -35,7 +36,7 @@ CPU_TORCH = ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
 TYPECHECKED = ("exercises", "solutions", "kata", "tests", "bench", "grader.py")
 BENCHMARKS = ("bench/feedback.py", "bench/engine.py", "bench/grading.py")
 # pytest-xdist: the suites across the machine's cores (README's performance section has the figures).
-PYTEST_ARGS: tuple[str, ...] = ()
+PYTEST_ARGS = ("-n", "auto")
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ TARGETS = (
            needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
     Target("test", "make test", "python -m kata test [pytest arguments]",
            "What CI runs: type check, then every suite.", _test,
-           needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
+           needs=(REQUIREMENTS, LAB_REQUIREMENTS, TEST_REQUIREMENTS), passes_on=True),
     Target("typecheck", "make typecheck", "python -m kata typecheck", "mypy --strict on all code.",
            _typecheck),
     Target("bench", "make bench", "python -m kata bench [feedback|engine|grading]",
