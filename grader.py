@@ -27,7 +27,9 @@ from typing import Any
 
 from kata.cases import Case, Instance
 from kata.compare import Verdict
+from kata.cause import name_of
 from kata.curriculum import EXERCISES
+from kata.diagnosis import diagnose
 from kata.outcome import Outcome, Problem, oracle_outcome
 from kata.runner import Session, kill_all
 from kata.sandbox import Sandbox, choose, lay_out
@@ -107,6 +109,7 @@ class Report:
     submission: Submission
     scores: list[ExerciseScore]
     seconds: float
+    misconceptions: dict[str, str] = field(default_factory=dict)  # case key -> the one named
 
     @property
     def points(self) -> float:
@@ -161,7 +164,24 @@ def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
 
         scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
     WORKDIRS.discard(work)
-    return Report(submission, scores, time.monotonic() - start)
+    return Report(submission, scores, time.monotonic() - start, named_misconceptions(scores))
+
+
+def named_misconceptions(scores: list[ExerciseScore]) -> dict[str, str]:
+    """The misconception named for each failing case, by its key: recognised in its results, or
+    by the node-by-node diagnosis of its traced graph, which is plain numbers from the sandbox."""
+    named = {}
+    for s in scores:
+        for v in s.verdicts:
+            if v.passed or v.problem is not None:
+                continue
+            name = name_of(v.cause)
+            if not name and v.graph:
+                diagnosis = diagnose(v.graph, v.seed, v.reference_graph)
+                name = name_of(diagnosis.cause) if diagnosis is not None else ""
+            if name:
+                named[v.instance.key] = name
+    return named
 
 
 def _modules_that_do_not_import(session: Session, submission: Submission,
@@ -260,6 +280,7 @@ def case_rows(report: Report) -> list[dict[str, Any]]:
                 "points": points_of(s.exercise, v, len(s.verdicts)),
                 "max_points": s.exercise.points / len(s.verdicts),
                 "status": "passed" if v.passed else "failed", "reason": reason(v),
+                "misconception": report.misconceptions.get(v.instance.key, ""),
             })
     return rows
 
@@ -294,7 +315,8 @@ def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
     tests = [{
         "name": row["title"], "number": row["number"], "score": row["points"],
         "max_score": row["max_points"], "status": row["status"],
-        "output": row["reason"] or "agrees with PyTorch",
+        "output": (row["reason"] or "agrees with PyTorch")
+                  + (f"\nLikely cause: {row['misconception']}" if row["misconception"] else ""),
         "visibility": "after_published" if row["hidden"] else "visible",
     } for row in case_rows(report)]
     summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}"
@@ -323,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("submissions", nargs="+", type=Path, help="directories or .zip files")
     parser.add_argument("--csv", type=Path, help="write the class gradebook here")
     parser.add_argument("--json", type=Path, help="write every score, case by case, here")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="write the class report, DIR/index.html and DIR/report.md")
     parser.add_argument("--gradescope", type=Path, metavar="DIR",
                         help="write DIR/results.json for the single submission given")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
@@ -362,9 +386,14 @@ def _grade_class(args: argparse.Namespace) -> int:
         print(render(report))
     if args.csv:
         write_csv(reports, args.csv)
+    graded = {"sandbox": sandbox.description, "submissions": [as_json(r) for r in reports]}
     if args.json:
-        args.json.write_text(json.dumps({"sandbox": sandbox.description,
-                                         "submissions": [as_json(r) for r in reports]}, indent=1))
+        args.json.write_text(json.dumps(graded, indent=1))
+    if args.report:
+        from kata.class_report import write_report  # copydetect and the page: only when asked
+        written = write_report(graded, {r.submission.name: r.submission.files for r in reports},
+                               args.report)
+        print(f"class report: {', '.join(str(path) for path in written)}")
     if args.gradescope:
         args.gradescope.mkdir(parents=True, exist_ok=True)
         (args.gradescope / "results.json").write_text(

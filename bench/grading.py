@@ -1,8 +1,11 @@
-"""grader.py on a class of 100 submissions on this machine: median and worst seconds per submission.
+"""grader.py on a class of 100 submissions on this machine: median and worst seconds per submission,
+and what the class report (grader.py --report) costs on top.
 
 The class mixes complete, partial and untouched work, as a real class would,
-and one submission whose value.py never finishes importing; PyTorch is
-imported once, by the grading process. The case time limit is the default.
+with the topological order left unreversed in every third submission (so the
+grader names a misconception), and one submission whose value.py never
+finishes importing; PyTorch is imported once, by the grading process. The case
+time limit is the default.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = 100
@@ -30,7 +34,10 @@ def make_class(folder: Path) -> list[Path]:
         solved = k % (len(NAMES) + 1)
         for i, name in enumerate(NAMES):
             source = ROOT / ("solutions" if i < solved else "exercises") / f"{name}.py"
-            shutil.copyfile(source, path / f"{name}.py")
+            text = source.read_text()
+            if name == "backward" and k % 3 == 0:
+                text = text.replace("for node in reversed(order):", "for node in order:")
+            (path / f"{name}.py").write_text(text)
         paths.append(path)
     hanging = folder / "hangs_at_import"
     shutil.copytree(paths[len(NAMES)], hanging)  # a complete submission...
@@ -50,9 +57,25 @@ def main() -> None:
         graded = json.loads(report.read_text())["submissions"]
         each = [s["seconds"] for s in graded]
         worst = max(graded, key=lambda s: s["seconds"])
+        report_seconds = time_report(json.loads(report.read_text()), paths, Path(scratch) / "report")
     print(f"{len(paths)} submissions on 2 workers: {wall:.1f} s in all, {wall / len(paths):.2f} s each "
           f"on average; median {statistics.median(each):.2f} s per submission (target 0.5 s); "
           f"worst {worst['seconds']:.1f} s ({worst['submission']})")
+    print(f"the class report for them (grader.py --report: statistics, misconceptions, similarity of "
+          f"every pair, the page and the Markdown): {report_seconds:.1f} s, "
+          f"{report_seconds / wall:.2f} x the grading")
+
+
+def time_report(graded: dict[str, Any], paths: list[Path], folder: Path) -> float:
+    """Seconds that --report adds to a grading run: the same work, in this process."""
+    sys.path.insert(0, str(ROOT))
+    from grader import read_submission
+    from kata.class_report import write_report
+
+    start = time.perf_counter()
+    files = {s.name: s.files for s in map(read_submission, paths)}
+    write_report(graded, files, folder)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
