@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -112,7 +113,7 @@ def _trouble(submissions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     trouble = []
     for s in submissions:
         if s["status"] != "graded":
-            trouble.append((s["submission"], s["status"]))
+            trouble.append((s["submission"], s["status"].removeprefix("graded; ")))
         trips = [c["reason"] for c in s["cases"] if any(t in c["reason"] for t in SANDBOX_TRIPS)]
         if trips:
             trouble.append((s["submission"], f"tripped the sandbox in {len(trips)} case"
@@ -186,6 +187,11 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _code(text: str) -> str:
+    """Escaped, with `backquoted` parts set as code, as the misconceptions' names write them."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
+
+
 def _r(r: Optional[float]) -> str:
     return "—" if r is None else f"{r:.2f}"
 
@@ -219,7 +225,7 @@ def _misconceptions_html(stats: ClassStats, n: int) -> str:
     rows = []
     for e in EXERCISES:
         for name, who in stats.misconceptions.get(e.name, []):
-            rows.append(f"<tr><td>{_e(e.name)}</td><td>{_e(name)}</td><td class=num>{len(who)} of {n}"
+            rows.append(f"<tr><td>{_e(e.name)}</td><td>{_code(name)}</td><td class=num>{len(who)} of {n}"
                         f"</td><td>{_e(', '.join(who))}</td></tr>")
     return ("<table><tr><th>exercise</th><th>misconception</th><th>submissions</th><th>which</th></tr>"
             + "".join(rows) + "</table>")

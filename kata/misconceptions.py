@@ -25,6 +25,10 @@ def step_uphill(yours: Result, expected: Result) -> str:
     mine, right, grads = _numbers(yours, "data"), _numbers(expected, "data"), _numbers(expected, "grads")
     if not (len(mine) == len(right) == len(grads)) or not any(grads):
         return ""
+    # Only the step can be blamed when the grads it steps along are right (a broken backward is not).
+    your_grads = _numbers(yours, "grads")
+    if len(your_grads) != len(grads) or not all(map(math.isclose, your_grads, grads)):
+        return ""
     factors = {round((m - r) / g, 9) for m, r, g in zip(mine, right, grads) if g != 0.0}
     if len(factors) == 1 and factors.pop() > 0:
         return Cause("SGD step uphill",

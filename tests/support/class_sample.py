@@ -28,7 +28,7 @@ SLIPS: dict[str, tuple[Bug, ...]] = {
     "ada": (),
     "ben": (ASSIGNS,),
     "cleo": (NOT_REVERSED,),
-    "dev": (NOT_REVERSED, STEP_UPHILL),
+    "dev": (STEP_UPHILL,),
     "eli": (NOT_SEEDED,),
     "fay": (NO_OUT_GRAD,),
     "gus": (SELF_MINUS_OTHER,),

@@ -51,11 +51,13 @@ def test_the_json_names_the_misconception_behind_each_planted_slip(graded: Path)
 def test_the_markdown_counts_each_misconception_across_the_class(graded: Path) -> None:
     text = (graded / "report" / "report.md").read_text()
     rows = {line.split(" | ")[1]: line for line in text.splitlines()
-            if line.startswith("| backward | ") or line.startswith("| value | ")}
+            if line.startswith(("| backward | ", "| value | "))}
     total = len(SLIPS) + 1 + len(HOSTILE)
-    unreversed = ["cleo", "dev", "ivy", "jon"]  # planted NOT_REVERSED, jon by copying cleo
+    unreversed = ["cleo", "ivy", "jon"]  # planted NOT_REVERSED, jon by copying cleo
     assert f"| {len(unreversed)} of {total} | {', '.join(unreversed)} |" in rows["order not reversed"]
     assert "ben" in rows["`=` instead of `+=`"]
+    uphill = next(line for line in text.splitlines() if line.startswith("| train | SGD step uphill |"))
+    assert uphill.endswith(f"| 1 of {total} | dev |")  # not those whose backward broke the grads
 
 
 def test_hostile_submissions_are_listed_with_what_happened(graded: Path) -> None:
