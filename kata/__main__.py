@@ -235,12 +235,17 @@ def prepare(needs: Sequence[Path]) -> None:
         if _installed(requirements):
             continue
         print(f"Installing {requirements.name} into .venv...", flush=True)
-        command = [str(venv_python()), "-m", "pip", "install", "--quiet",
-                   "--disable-pip-version-check", "-r", str(requirements)]
-        if sys.platform.startswith("linux"):
-            command += CPU_TORCH
-        if subprocess.call(command, cwd=ROOT) != 0:
-            raise SystemExit(f"Installing {requirements.name} failed: pip's messages are above.")
+        pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        torch = [line.strip() for line in requirements.read_text().splitlines()
+                 if line.strip().startswith("torch==")]
+        # PyTorch's index only for PyTorch, so that nothing else waits on it; once is enough to try
+        # it where it cannot be reached (pip then takes the pinned release from its usual sources).
+        steps = [pip + ["-r", str(requirements)]]
+        if torch and sys.platform.startswith("linux"):
+            steps.insert(0, pip + ["--retries", "1", *torch, *CPU_TORCH])
+        for step in steps:
+            if subprocess.call(step, cwd=ROOT) != 0:
+                raise SystemExit(f"Installing {requirements.name} failed: pip's messages are above.")
         _marker(requirements).touch()
 
 
