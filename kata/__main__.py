@@ -123,7 +123,9 @@ def _release(kind: str, destination: str) -> Callable[[argparse.Namespace, list[
 
 
 def _lab(args: argparse.Namespace, rest: list[str]) -> int:
-    return _in_python("-m", "jupyterlab", str(NOTEBOOK.relative_to(ROOT)), *rest)
+    # Served from the repository's root, so the file browser shows exercises/ beside the notebook.
+    return _in_python("-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+                      f"--LabApp.default_url=/lab/tree/{NOTEBOOK.relative_to(ROOT).as_posix()}", *rest)
 
 
 def _clean(args: argparse.Namespace, rest: list[str]) -> int:
