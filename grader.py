@@ -23,7 +23,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from kata.cases import Case, Instance
 from kata.compare import Verdict
@@ -33,6 +33,7 @@ from kata.diagnosis import diagnose
 from kata.outcome import Outcome, Problem, oracle_outcome
 from kata.runner import Session, kill_all
 from kata.sandbox import Sandbox, choose, lay_out
+from kata.sanitise import capped, csv_cell, visible
 from kata.scoring import ExerciseScore, Plan, plan, points_of, score
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
@@ -40,9 +41,17 @@ BONUS_POINTS = sum(e.points for e in EXERCISES if e.bonus)  # apart from the 100
 IMPORT_SECONDS = 10.0  # for importing one exercise module
 FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
 QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
+MEMBER_LIMIT = 2000  # zip members looked at: an honest repository has far fewer
+IGNORED_KEPT = 300  # ignored names remembered; past them, however many there are, only counted
+IGNORED_SHOWN = 10  # ignored names listed in a report, before "and N more"
+NAME_LIMIT = 200  # characters of a file name kept: a zip member's name can be 64 kB
+REASON_LIMIT = 2000  # characters of a failure's reason: a learner's exception message can be 1 MB
 # Seconds of running one submission, at most: inside Gradescope's default of ten minutes, with
 # room for its set-up; an honest submission takes a few seconds.
 SUBMISSION_BUDGET = 240.0
+# Characters of a failure's reason that a student sees in results.json: a few hundred, as Gradescope
+# advises; the instructor's JSON keeps more.
+VISIBLE_OUTPUT_LIMIT = 400
 WORKDIRS: set[str] = set()  # the submissions' working directories, removed even when stopped
 
 
@@ -50,45 +59,71 @@ WORKDIRS: set[str] = set()  # the submissions' working directories, removed even
 class Submission:
     name: str
     files: dict[str, bytes] = field(default_factory=dict)  # expected file name -> content
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # the first IGNORED_KEPT names not taken
+    unlisted: int = 0  # names not taken past those
     refused: list[str] = field(default_factory=list)  # expected names that could not be taken, and why
+
+    def ignore(self, name: str) -> None:
+        """Note a file not taken: a submission of a million files costs a count, not a list."""
+        if len(self.ignored) < IGNORED_KEPT:
+            self.ignored.append(capped(name, NAME_LIMIT))
+        else:
+            self.unlisted += 1
+
+    def ignored_summary(self) -> str:
+        """The first few names not taken, then how many more: one short line however many."""
+        more = len(self.ignored) + self.unlisted - IGNORED_SHOWN
+        return ", ".join(self.ignored[:IGNORED_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def read_submission(path: Path) -> Submission:
     """Take only the expected exercise files: from exercises/ if there is one, else the top level.
 
-    A submission given as a learner's exercises/ folder is named after the folder above it.
+    A submission given as a learner's exercises/ folder is named after the folder above it. A
+    symbolic link is not followed: it could lead to any file the instructor can read.
     """
     submission = Submission(path.parent.name if path.name == "exercises" else path.name)
     try:
-        if path.is_file() and zipfile.is_zipfile(path):
+        if path.is_symlink():
+            submission.refused.append(f"{path} is a symbolic link: not followed, nothing graded")
+        elif path.is_file() and zipfile.is_zipfile(path):
             _read_zip(path, submission)
         elif path.is_dir():
             _read_directory(path, submission)
         else:
             submission.refused.append(f"{path} is neither a directory nor a .zip file")
     except Exception as error:  # a corrupt, encrypted or unreadable submission: refused, never the class's end
-        return Submission(path.name, refused=[f"{path} could not be read: {type(error).__name__}: {error}"])
+        message = f"{path} could not be read: {type(error).__name__}: {error}"
+        return Submission(submission.name, refused=[capped(message, REASON_LIMIT)])
     return submission
 
 
 def _read_directory(path: Path, submission: Submission) -> None:
-    folder = path / "exercises" if (path / "exercises").is_dir() else path
-    for entry in sorted(folder.iterdir()):
-        if entry.name not in EXPECTED:
-            if entry.name not in QUIET:
-                submission.ignored.append(entry.name)
-        elif entry.is_symlink() or not entry.is_file():
-            submission.refused.append(f"{entry.name} is not a regular file")
-        elif entry.stat().st_size > FILE_LIMIT:
-            submission.refused.append(f"{entry.name} is larger than {FILE_LIMIT} bytes")
-        else:
-            submission.files[entry.name] = entry.read_bytes()
+    exercises = path / "exercises"
+    if exercises.is_symlink():
+        submission.refused.append(f"{exercises} is a symbolic link: not followed, nothing graded")
+        return
+    folder = exercises if exercises.is_dir() else path
+    with os.scandir(folder) as entries:  # unsorted: a folder of a million files is only counted
+        for entry in entries:
+            if entry.name not in EXPECTED:
+                if entry.name not in QUIET:
+                    submission.ignore(entry.name)
+            elif entry.is_symlink() or not entry.is_file():
+                submission.refused.append(f"{entry.name} is not a regular file")
+            else:
+                with open(entry.path, "rb") as stream:
+                    _take(submission, entry.name, entry.name, stream)
+    submission.ignored.sort()
 
 
 def _read_zip(path: Path, submission: Submission) -> None:
     with zipfile.ZipFile(path) as archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
+        listed = archive.infolist()
+        if len(listed) > MEMBER_LIMIT:
+            submission.refused.append(f"the zip holds {len(listed)} files and folders: only the first "
+                                      f"{MEMBER_LIMIT} were looked at")
+        members = [m for m in listed[:MEMBER_LIMIT] if not m.is_dir()]
         # Prefer files in an exercises/ folder anywhere; else files at the top, or in one top folder.
         def rank(member: zipfile.ZipInfo) -> int:
             parts = PurePosixPath(member.filename).parts
@@ -97,11 +132,19 @@ def _read_zip(path: Path, submission: Submission) -> None:
             name = PurePosixPath(member.filename).name
             if name not in EXPECTED or rank(member) == 9 or name in submission.files:
                 if name not in QUIET and not member.filename.startswith("__MACOSX"):
-                    submission.ignored.append(member.filename)
-            elif member.file_size > FILE_LIMIT:
-                submission.refused.append(f"{member.filename} is larger than {FILE_LIMIT} bytes")
+                    submission.ignore(member.filename)
             else:
-                submission.files[name] = archive.read(member)
+                with archive.open(member) as stream:
+                    _take(submission, name, member.filename, stream)
+
+
+def _take(submission: Submission, name: str, shown: str, stream: IO[bytes]) -> None:
+    """Read one byte past FILE_LIMIT at most, whatever size the file system or a zip header claims."""
+    content = stream.read(FILE_LIMIT + 1)
+    if len(content) > FILE_LIMIT:
+        submission.refused.append(f"{capped(shown, NAME_LIMIT)} is larger than {FILE_LIMIT} bytes")
+    else:
+        submission.files[name] = content
 
 
 @dataclass
@@ -110,6 +153,8 @@ class Report:
     scores: list[ExerciseScore]
     seconds: float
     misconceptions: dict[str, str] = field(default_factory=dict)  # case key -> the one named
+    unconfined: bool = False  # graded with no kernel boundary (--allow-unconfined)
+    failure: str = ""  # why the grader itself could not grade this submission, if it could not
 
     @property
     def points(self) -> float:
@@ -124,31 +169,66 @@ class Report:
     @property
     def status(self) -> str:
         """"graded", or what stopped some cases from running honestly."""
+        if self.failure:
+            return "; ".join([f"not graded: {self.failure}", *(f"refused: {r}" for r in self.submission.refused)])
         kinds: dict[str, int] = {}
         for s in self.scores:
             for v in s.verdicts:
                 if v.problem and v.problem.kind in ("timed out", "crashed", "missing", "flooded",
                                                     "not run"):
                     kinds[v.problem.kind] = kinds.get(v.problem.kind, 0) + 1
-        status = "graded"
+        status = "graded without a kernel boundary" if self.unconfined else "graded"
         if kinds:
             status += "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         return "; ".join([status, *(f"refused: {r}" for r in self.submission.refused)])
 
 
+def grade_apart(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
+                budget: float = SUBMISSION_BUDGET) -> Report:
+    """grade(), where anything that goes wrong costs this submission's row alone, never the class."""
+    start = time.monotonic()
+    try:
+        return grade(submission, grading_plan, sandbox, budget)
+    except Exception as error:
+        failure = f"the grader failed on it ({type(error).__name__}: {str(error)[:300]})"
+        return Report(submission, [ExerciseScore(exercise) for exercise, _ in grading_plan],
+                      time.monotonic() - start, unconfined=not sandbox.confined, failure=failure)
+
+
 def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
           budget: float = SUBMISSION_BUDGET) -> Report:
-    """Every case of the plan on one submission, in at most budget seconds of running it."""
-    start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as work:
-        WORKDIRS.add(work)
-        lay_out(Path(work), submission.files)
-        command = sandbox.command(Path(work))
+    """Every case of the plan on one submission, in at most budget seconds of running it.
 
-        def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
+    Hidden cases run in a child and a directory of their own, beside the visible ones: nothing
+    a visible case reports can carry a hidden case's code, nor its results.
+    """
+    start = time.monotonic()
+    user = sandbox.user()
+
+    def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
+        visible = [i for i in instances if not i.case.hidden]
+        hidden = [i for i in instances if i.case.hidden]
+        with ThreadPoolExecutor(2) as pool:
+            parts = [pool.submit(_run_in_child, submission, group, sandbox, user, start + budget, group is hidden)
+                     for group in (visible, hidden) if group]
+            return {key: outcome for part in parts for key, outcome in part.result().items()}
+
+    scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+    return Report(submission, scores, time.monotonic() - start, named_misconceptions(scores),
+                  unconfined=not sandbox.confined)
+
+
+def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sandbox,
+                  user: int | None, deadline: float, hidden: bool) -> dict[str, Outcome]:
+    """The instances' outcomes from one child, in a fresh directory holding their suites only."""
+    with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent()) as work:
+        WORKDIRS.add(work)
+        try:
+            lay_out(Path(work), submission.files, hidden, user)
             outcomes: dict[str, Outcome] = {}
             runnable = []
-            with Session("exercises", command=command, deadline=start + budget) as session:
+            with Session("exercises", command=sandbox.command(Path(work), user),
+                         deadline=deadline) as session:
                 broken = _modules_that_do_not_import(session, submission, instances)
                 for instance in instances:
                     module = instance.case.exercise
@@ -161,10 +241,8 @@ def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
                         runnable.append(instance)
                 outcomes.update(session.run(runnable) if runnable else {})
             return outcomes
-
-        scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
-    WORKDIRS.discard(work)
-    return Report(submission, scores, time.monotonic() - start, named_misconceptions(scores))
+        finally:
+            WORKDIRS.discard(work)
 
 
 def named_misconceptions(scores: list[ExerciseScore]) -> dict[str, str]:
@@ -175,10 +253,13 @@ def named_misconceptions(scores: list[ExerciseScore]) -> dict[str, str]:
         for v in s.verdicts:
             if v.passed or v.problem is not None:
                 continue
-            name = name_of(v.cause)
-            if not name and v.graph:
-                diagnosis = diagnose(v.graph, v.seed, v.reference_graph)
-                name = name_of(diagnosis.cause) if diagnosis is not None else ""
+            try:  # the graph is the submission's data: a failure here costs this case's name alone
+                name = name_of(v.cause)
+                if not name and v.graph:
+                    diagnosis = diagnose(v.graph, v.seed, v.reference_graph)
+                    name = name_of(diagnosis.cause) if diagnosis is not None else ""
+            except Exception:
+                name = ""
             if name:
                 named[v.instance.key] = name
     return named
@@ -236,11 +317,13 @@ def _with_dependencies(module: str, uses: dict[str, set[str]]) -> list[str]:
 
 
 def reason(verdict: Verdict) -> str:
+    """Why a case failed, in at most REASON_LIMIT characters of the learner's message."""
     if verdict.passed:
         return ""
     if verdict.problem:
-        where = verdict.problem.where.split("\n")[0]
-        return f"{verdict.problem.kind}: {verdict.problem.message}" + (f" (at {where})" if where else "")
+        where = capped(verdict.problem.where.split("\n")[0], NAME_LIMIT)
+        message = capped(verdict.problem.message, REASON_LIMIT)
+        return f"{verdict.problem.kind}: {message}" + (f" (at {where})" if where else "")
     wrong = [row.name for row in verdict.rows if not row.ok]
     return "differs from PyTorch: " + ", ".join(wrong)
 
@@ -248,22 +331,25 @@ def reason(verdict: Verdict) -> str:
 def exercise_status(s: ExerciseScore) -> str:
     if s.passed:
         return "passed"
+    if not s.verdicts:
+        return "not graded"
     first = s.first_failure
     assert first is not None
     return f"{s.passed_count} of {len(s.verdicts)} cases; first failure {first.instance.case.title}: {reason(first)}"
 
 
 def render(report: Report) -> str:
+    """The submission's lines for the terminal: whatever its names and messages hold, plain text."""
     sub = report.submission
     bonus = f", bonus {report.bonus_points:.1f} / {BONUS_POINTS}" if BONUS_POINTS else ""
     lines = [f"{sub.name}: {report.points:.1f} / 100{bonus} ({report.status}; {report.seconds:.1f} s)"]
     for s in report.scores:
         lines.append(f"  {s.exercise.name:<9} {s.points:5.1f} / {s.exercise.points:<3} {exercise_status(s)}")
     if sub.ignored:
-        lines.append(f"  ignored (not exercise files): {', '.join(sub.ignored)}")
+        lines.append(f"  ignored (not exercise files): {sub.ignored_summary()}")
     for refusal in sub.refused:
         lines.append(f"  refused: {refusal}")
-    return "\n".join(lines)
+    return visible("\n".join(lines))
 
 
 def case_rows(report: Report) -> list[dict[str, Any]]:
@@ -302,8 +388,8 @@ def write_csv(reports: list[Report], path: Path) -> None:
         writer = csv.writer(out)
         writer.writerow(["submission", *(e.name for e in EXERCISES), "total", "bonus", "status"])
         for r in reports:
-            writer.writerow([r.submission.name, *(f"{s.points:.2f}" for s in r.scores),
-                             f"{r.points:.2f}", f"{r.bonus_points:.2f}", r.status])
+            writer.writerow([csv_cell(visible(r.submission.name)), *(f"{s.points:.2f}" for s in r.scores),
+                             f"{r.points:.2f}", f"{r.bonus_points:.2f}", csv_cell(visible(r.status))])
 
 
 def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
@@ -315,20 +401,20 @@ def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
     tests = [{
         "name": row["title"], "number": row["number"], "score": row["points"],
         "max_score": row["max_points"], "status": row["status"],
-        "output": (row["reason"] or "agrees with PyTorch")
+        "output": capped(row["reason"] or "agrees with PyTorch", VISIBLE_OUTPUT_LIMIT)
                   + (f"\nLikely cause: {row['misconception']}" if row["misconception"] else ""),
         "visibility": "after_published" if row["hidden"] else "visible",
     } for row in case_rows(report)]
     summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}"
                f"{' (bonus, not in the score)' if s.exercise.bonus else ''}" for s in report.scores]
     if report.submission.ignored:
-        summary.append(f"ignored (not exercise files): {', '.join(report.submission.ignored)}")
+        summary.append(f"ignored (not exercise files): {report.submission.ignored_summary()}")
     summary += [f"refused: {refusal}" for refusal in report.submission.refused]
     return {
         "score": report.points, "execution_time": report.seconds,
         "output": "\n".join([*summary, f"sandbox: {sandbox.description}"]),
         "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
-        "tests": tests,
+        "extra_data": {"sandbox": sandbox.kind}, "tests": tests,
     }
 
 
@@ -350,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gradescope", type=Path, metavar="DIR",
                         help="write DIR/results.json for the single submission given")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="submissions graded in parallel")
-    parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "audit-hook"], default="auto")
+    parser.add_argument("--sandbox", choices=["auto", "bubblewrap", "kernel"], default="auto")
+    parser.add_argument("--allow-unconfined", action="store_true",
+                        help="grade even where no kernel boundary can be set up (every row says so)")
     parser.add_argument("--timeout", type=float, help="at most this many seconds for any one case")
     parser.add_argument("--submission-timeout", type=float, default=SUBMISSION_BUDGET, metavar="SECONDS",
                         help="at most this many seconds for one submission; cases not run by then "
@@ -369,7 +457,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _grade_class(args: argparse.Namespace) -> int:
-    sandbox = choose(args.sandbox)
+    try:
+        sandbox = choose(args.sandbox, args.allow_unconfined)
+    except RuntimeError as error:
+        print(f"grader.py: {error}", file=sys.stderr)
+        if args.gradescope:
+            write_gradescope_failure(args.gradescope, error)
+        return 2
     print(f"sandbox: {sandbox.description}", flush=True)
     grading_plan = plan(list(EXERCISES), random.Random(args.seed))
     if args.timeout:
@@ -380,13 +474,13 @@ def _grade_class(args: argparse.Namespace) -> int:
             oracle_outcome(instance)
     submissions = [read_submission(path) for path in args.submissions]
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        reports = list(pool.map(lambda s: grade(s, grading_plan, sandbox, args.submission_timeout),
+        reports = list(pool.map(lambda s: grade_apart(s, grading_plan, sandbox, args.submission_timeout),
                                 submissions))
     for report in reports:
         print(render(report))
     if args.csv:
         write_csv(reports, args.csv)
-    graded = {"sandbox": sandbox.description, "submissions": [as_json(r) for r in reports]}
+    graded = {"sandbox": sandbox.description, "boundary": sandbox.kind, "submissions": [as_json(r) for r in reports]}
     if args.json:
         args.json.write_text(json.dumps(graded, indent=1))
     if args.report:

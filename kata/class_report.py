@@ -17,7 +17,6 @@ script, no file or server it needs) and DIR/report.md, from the graded results
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from dataclasses import dataclass
@@ -27,12 +26,15 @@ from typing import Any, Optional
 from .curriculum import EXERCISES
 from .reveal import committed_stub
 from .runner import ROOT
+# The class report's two escapers, one for each format: every learner string passes through one.
+from .sanitise import capped, html_text as _e, markdown_code, markdown_text as _md, visible
 from .similarity import Pair, similar_pairs
 
 Graded = dict[str, Any]  # grader.py's JSON: {"sandbox": ..., "submissions": [as_json(report), ...]}
 BINS = 10  # the histogram's bars: 0-9, 10-19, ..., 90-100 points
 SHOWN_PAIRS = 30  # pairs of submissions shown, most alike first; the rest are counted
 SANDBOX_TRIPS = ("not allowed while grading", "Read-only file system")  # the two sandboxes' refusals
+TROUBLE_LIMIT = 1000  # characters of what happened to one submission: the rest is in the JSON
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,12 @@ def _trouble(submissions: list[dict[str, Any]]) -> list[tuple[str, str]]:
     trouble = []
     for s in submissions:
         if s["status"] != "graded":
-            trouble.append((s["submission"], s["status"].removeprefix("graded; ")))
+            trouble.append((s["submission"], capped(s["status"].removeprefix("graded; "), TROUBLE_LIMIT)))
         trips = [c["reason"] for c in s["cases"] if any(t in c["reason"] for t in SANDBOX_TRIPS)]
         if trips:
             trouble.append((s["submission"], f"tripped the sandbox in {len(trips)} case"
-                                             f"{'s' if len(trips) > 1 else ''}: {trips[0]}"))
+                                             f"{'s' if len(trips) > 1 else ''}: "
+                                             f"{capped(trips[0], TROUBLE_LIMIT)}"))
     return trouble
 
 
@@ -149,6 +152,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; padding: 0 1em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
+th, td, pre, h3, p { overflow-wrap: anywhere; }  /* a learner's 200 kB word wraps, never widens the page */
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bar { fill: #4a78b5; } .axis { stroke: #888; } svg text { font-size: 12px; fill: #333; }
 .low { color: #b00; } pre { margin: 0; font-size: 12px; white-space: pre-wrap; }
@@ -181,10 +185,6 @@ def as_html(stats: ClassStats, pairs: list[Pair]) -> str:
     ]
     return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Class report</title>"
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n")
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 def _code(text: str) -> str:
@@ -289,7 +289,7 @@ def as_markdown(stats: ClassStats, pairs: list[Pair]) -> str:
     if stats.misconceptions:
         lines += ["| exercise | misconception | submissions | which |", "|---|---|---|---|"]
         for e in EXERCISES:
-            lines += [f"| {e.name} | {_md(name)} | {len(who)} of {n} | {_md(', '.join(who))} |"
+            lines += [f"| {e.name} | {_code_md(name)} | {len(who)} of {n} | {_md(', '.join(who))} |"
                       for name, who in stats.misconceptions.get(e.name, [])]
     else:
         lines.append("None named: no failing case showed a known misconception.")
@@ -307,15 +307,17 @@ def as_markdown(stats: ClassStats, pairs: list[Pair]) -> str:
         lines.append("No pair of submissions is unusually alike once the stubs' code is removed.")
     for first, second, files in groups[:SHOWN_PAIRS]:
         top = files[0]
-        lines += [f"### {first} and {second}", "", _files_line(files), ""]
+        lines += [f"### {_md(first)} and {_md(second)}", "", _md(_files_line(files)), ""]
         for r in top.regions:
-            lines += [f"{first}, {top.file}:", "", "```python", r.left, "```", "",
-                      f"{second}, {top.file}:", "", "```python", r.right, "```", ""]
+            lines += [f"{_md(first)}, {_md(top.file)}:", "", markdown_code(r.left), "",
+                      f"{_md(second)}, {_md(top.file)}:", "", markdown_code(r.right), ""]
     if _more(groups):
         lines.append(_more(groups))
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    """Text safe in a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+def _code_md(text: str) -> str:
+    """Escaped, with `backquoted` parts kept as code, as the misconceptions' names write them."""
+    # A code span shows its text as written: kept only if it holds no line break and no | (a cell's end).
+    parts = re.split(r"(`[^`\n|]+`)", visible(text))
+    return "".join(part if i % 2 else _md(part) for i, part in enumerate(parts))

@@ -216,17 +216,20 @@ def _replay(nodes: list[GraphNode], seed: float) -> Optional[list[tuple[float, f
     import torch
 
     tensors = []
-    for op, _label, data, _grad, operands in nodes:
-        if not operands:
-            tensors.append(torch.tensor(float(data), dtype=torch.float64, requires_grad=True))
-            continue
-        operation = _operation(op, len(operands))
-        if operation is None:
-            return None
-        tensors.append(operation(*(tensors[i] for i in operands)))
-    root = tensors[-1]
-    grads = torch.autograd.grad(root, tensors, allow_unused=True)
-    return [(t.item(), seed * (0.0 if g is None else g.item())) for t, g in zip(tensors, grads)]
+    try:  # the graph came from the learner's process: whatever PyTorch makes of it costs no more
+        for op, _label, data, _grad, operands in nodes:
+            if not operands:
+                tensors.append(torch.tensor(float(data), dtype=torch.float64, requires_grad=True))
+                continue
+            operation = _operation(op, len(operands))
+            if operation is None:
+                return None
+            tensors.append(operation(*(tensors[i] for i in operands)))
+        root = tensors[-1]
+        grads = torch.autograd.grad(root, tensors, allow_unused=True)
+        return [(t.item(), seed * (0.0 if g is None else g.item())) for t, g in zip(tensors, grads)]
+    except (RuntimeError, ValueError, ArithmeticError):
+        return None
 
 
 def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:

@@ -1,16 +1,16 @@
 """Limits a grading child sets on itself before it imports a submission. Standard library only.
 
-Resource limits always apply. The audit hook is the fallback where no real
-sandbox is available: Python code cannot remove an audit hook, so it blocks
-new processes, sockets, native calls and any file access outside the child's
-own directory (reads of the Python installation excepted).
+Resource limits always apply. Outside bubblewrap, confine() puts the child
+behind the kernel's boundary (Landlock and seccomp), which no code it runs
+can lift. The audit hook is a tripwire on top, never a boundary: code in the
+same process can find and rewrite it (gc.get_objects() reaches its closure),
+so no grade depends on it.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import resource
 import struct
 import sys
@@ -23,6 +23,7 @@ LIMITS = {
     resource.RLIMIT_FSIZE: 16 * MiB,
     resource.RLIMIT_NOFILE: 64,
     resource.RLIMIT_CORE: 0,
+    resource.RLIMIT_NPROC: 64,  # threads, for the throwaway user the child runs as (root ignores it)
 }
 
 BLOCKED_EVENTS = frozenset({
@@ -75,68 +76,91 @@ def install_audit_hook(home: str) -> None:
     sys.addaudithook(hook)
 
 
-# What the kernel enforces, beneath anything Python code can reach (x86_64 Linux; elsewhere, the hook alone).
-_SYSCALLS = {"landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446}
-_NO_NEW_PROCESS = (57, 58, 59, 322)  # fork, vfork, execve, execveat
-_NO_SIGNAL = (62, 200, 234, 424, 434)  # kill, tkill, tgkill, pidfd_send_signal, pidfd_open
-_CLONE, _CLONE3, _CLONE_THREAD = 56, 435, 0x00010000
+# What the kernel enforces, beneath anything Python code can reach (Linux; elsewhere, the hook alone).
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446  # every arch
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+# Landlock's file-system rights, by the ABI version that added them.
+_EXECUTE, _WRITE_FILE, _READ_FILE, _READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_RIGHTS = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+_READ = _EXECUTE | _READ_FILE | _READ_DIR
+_FILE_RIGHTS = _EXECUTE | _WRITE_FILE | _READ_FILE | (1 << 14) | (1 << 15)  # what a rule on a file may grant
+_SCOPE_SIGNAL, _SCOPE_ABSTRACT_SOCKET = 1 << 1, 1 << 0  # ABI 6: no signal, no socket outside this process
+_NET_TCP = 0b11  # ABI 4: bind and connect, handled with no rule: refused
 
 
-def confine(home: str) -> str:
-    """Writes only beneath home, no new process and no signal to another: a kernel-level backstop.
+def readable_places() -> list[str]:
+    """What the child may read besides its own directory: the standard library (without its
+    site-packages, where PyTorch could lie) and the system's shared libraries. Nothing of the
+    grader's: not its tree, its environment, /proc, other submissions or the reference."""
+    stdlib = os.path.dirname(os.__file__)
+    places = [os.path.join(stdlib, entry) for entry in sorted(os.listdir(stdlib))
+              if entry not in ("site-packages", "dist-packages")]
+    places += ["/lib64", "/usr/lib64", "/etc/ld.so.cache"]
+    multiarch = getattr(sys.implementation, "_multiarch", "")  # x86_64-linux-gnu on Debian
+    if multiarch:
+        places += [f"/lib/{multiarch}", f"/usr/lib/{multiarch}"]
+    return sorted({os.path.realpath(p) for p in places if os.path.exists(p)})
 
-    The audit hook alone misses calls that raise no audit event (os.mkfifo,
-    os.mknod, _posixsubprocess.fork_exec, signal.pidfd_send_signal, ...).
-    Returns what the kernel enforces now; OSError where it cannot.
+
+def confine(home: str, syscall_filter: bytes) -> str:
+    """The kernel's boundary for this process and all it runs from now on: Landlock lets it read
+    only home and readable_places() and write only beneath home; seccomp lets it make only the
+    calls kata.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
+
+    Returns what the kernel enforces now; OSError where it cannot enforce both.
     """
-    if sys.platform != "linux" or platform.machine() != "x86_64":
-        raise OSError("kernel confinement is written for x86-64 Linux only")
+    libc = _no_new_privileges()
+    abi = _landlock(libc, os.path.realpath(home), readable_places())
+    _seccomp(libc, syscall_filter)
+    return f"Landlock ABI {abi}, seccomp allow-list"
+
+
+def filter_syscalls(syscall_filter: bytes) -> None:
+    """Only the calls kata.syscall_filter allows, from now on: inside bubblewrap, whose own view
+    of the filesystem stands in for Landlock."""
+    _seccomp(_no_new_privileges(), syscall_filter)
+
+
+def _no_new_privileges() -> Any:
+    """libc, once this process can never gain privileges again: both Landlock and seccomp need it."""
+    if sys.platform != "linux":
+        raise OSError("kernel confinement is written for Linux only")
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, required by both below
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-    landlock = _landlock_writes_beneath(libc, home)
-    _seccomp_no_processes_or_signals(libc)
-    return "Landlock, seccomp" if landlock else "seccomp; no Landlock in this kernel"
+    return libc
 
 
-def _landlock_writes_beneath(libc: Any, home: str) -> bool:
-    """Whether Landlock now refuses writes outside home; False where the kernel has no Landlock."""
-    abi = libc.syscall(_SYSCALLS["landlock_create_ruleset"], None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
+def _landlock(libc: Any, home: str, readable: list[str]) -> int:
+    """Restrict this process's file access to home (everything) and readable (reading)."""
+    abi = libc.syscall(_LANDLOCK_CREATE_RULESET, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
     if abi < 1:
-        return False  # the audit hook stays the only guard of the filesystem
-    writes = 0b1_1111_1111_0010  # WRITE_FILE, REMOVE_DIR/FILE, MAKE_CHAR/DIR/REG/SOCK/FIFO/BLOCK/SYM
-    if abi >= 2:
-        writes |= 1 << 13  # REFER: links and renames across directories
-    if abi >= 3:
-        writes |= 1 << 14  # TRUNCATE
-    attr = struct.pack("QQQ", writes, 0, 0)  # handled_access_fs, handled_access_net, scoped
-    ruleset = libc.syscall(_SYSCALLS["landlock_create_ruleset"], attr, 8 if abi < 4 else 16, 0)
+        raise OSError("this kernel has no Landlock, so reads cannot be confined")
+    rights = _FS_RIGHTS[max(v for v in _FS_RIGHTS if v <= abi)]
+    net = _NET_TCP if abi >= 4 else 0
+    scoped = _SCOPE_SIGNAL | _SCOPE_ABSTRACT_SOCKET if abi >= 6 else 0
+    attr = struct.pack("QQQ", rights, net, scoped)[:8 if abi < 4 else 16 if abi < 6 else 24]
+    ruleset = libc.syscall(_LANDLOCK_CREATE_RULESET, attr, len(attr), 0)
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    home_fd = os.open(home, os.O_PATH | os.O_CLOEXEC)
-    rule = struct.pack("=Qi", writes, home_fd)  # landlock_path_beneath_attr, packed
-    if libc.syscall(_SYSCALLS["landlock_add_rule"], ruleset, 1, rule, 0) != 0:
-        raise OSError(ctypes.get_errno(), "landlock_add_rule failed")
-    if libc.syscall(_SYSCALLS["landlock_restrict_self"], ruleset, 0) != 0:
+    for place, allowed in [(home, rights), *((p, _READ & rights) for p in readable)]:
+        fd = os.open(place, os.O_PATH | os.O_CLOEXEC)
+        if not os.path.isdir(place):
+            allowed &= _FILE_RIGHTS
+        rule = struct.pack("=Qi", allowed, fd)  # landlock_path_beneath_attr, packed
+        added = libc.syscall(_LANDLOCK_ADD_RULE, ruleset, 1, rule, 0)
+        os.close(fd)
+        if added != 0:
+            raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {place}")
+    if libc.syscall(_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
         raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
-    os.close(home_fd)
     os.close(ruleset)
-    return True
+    return int(abi)
 
 
-def _seccomp_no_processes_or_signals(libc: Any) -> None:
-    def op(code: int, jt: int, jf: int, k: int) -> bytes:
-        return struct.pack("HBBI", code, jt, jf, k)
-    LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06
-    ALLOW, EPERM, ENOSYS = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
-    program = [op(LD, 0, 0, 4), op(JEQ, 1, 0, 0xC000003E), op(RET, 0, 0, ALLOW),  # not x86_64: allow
-               op(LD, 0, 0, 0), op(JEQ, 0, 1, _CLONE3), op(RET, 0, 0, ENOSYS)]  # glibc falls back to clone
-    for number in _NO_NEW_PROCESS + _NO_SIGNAL:
-        program += [op(JEQ, 0, 1, number), op(RET, 0, 0, EPERM)]
-    program += [op(JEQ, 0, 3, _CLONE), op(LD, 0, 0, 16), op(JSET, 1, 0, _CLONE_THREAD),  # a thread: allow
-                op(RET, 0, 0, EPERM), op(RET, 0, 0, ALLOW)]
-    code = b"".join(program)
-    buffer = ctypes.create_string_buffer(code, len(code))
-    fprog = struct.pack("HxxxxxxP", len(program), ctypes.addressof(buffer))
-    if libc.prctl(22, 2, fprog, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        raise OSError(ctypes.get_errno(), "seccomp filter refused")
+def _seccomp(libc: Any, program: bytes) -> None:
+    """Load a BPF program made by kata.syscall_filter: from now on, only the calls it allows."""
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(buffer))  # struct sock_fprog
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, fprog, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "the kernel refused the seccomp filter")

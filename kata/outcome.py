@@ -48,7 +48,8 @@ class Outcome:
 
     @staticmethod
     def from_json(data: Any) -> Outcome:
-        """Rebuild an outcome from untrusted JSON; the result is validated later, by compare."""
+        """Rebuild an outcome from untrusted JSON: every field checked and capped, ValueError if it
+        is not an outcome. The result is validated later, by compare."""
         if not isinstance(data, dict):
             raise ValueError("an outcome must be a JSON object")
         problem = data.get("problem")
@@ -56,22 +57,72 @@ class Outcome:
             raise ValueError("an outcome's problem must be a JSON object")
         return Outcome(
             result=data.get("result"),
-            problem=None if problem is None else Problem(
-                str(problem.get("kind", "")), str(problem.get("message", "")),
-                str(problem.get("where", "")),
-            ),
-            printed=str(data.get("printed", ""))[:PRINTED_LIMIT],
-            graph=data.get("graph") if isinstance(data.get("graph"), list) else None,
-            seed=float(data["seed"]) if type(data.get("seed")) in (int, float) else 1.0,
+            problem=None if problem is None else _child_problem(problem),
+            printed=_text(data.get("printed"), PRINTED_LIMIT),
+            graph=_graph(data.get("graph")),
+            seed=_finite(data.get("seed")) or 1.0,
             numerical=_numbers(data.get("numerical")),
         )
 
 
+MESSAGE_LIMIT, WHERE_LIMIT, NAME_LIMIT = 2000, 1000, 80  # characters kept of what the child says
+# The kinds a child may report; the parent alone says a case timed out, crashed, flooded or did not run.
+CHILD_KINDS = ("raised", "contract", "bad result", "stopped early")
+STOPPED_EARLY = "stopped early: it was running where earlier cases hung, an endless loop"
+
+
+def _child_problem(problem: dict[str, Any]) -> Problem:
+    kind = problem.get("kind")
+    if kind not in CHILD_KINDS:
+        raise ValueError(f"a problem of the kind {_text(kind, NAME_LIMIT)!r} is not the child's to report")
+    where = _text(problem.get("where"), WHERE_LIMIT)
+    if kind == "stopped early":  # the child's watchdog stopped an endless loop: a time-out, for this case
+        return Problem("timed out", STOPPED_EARLY, where)
+    return Problem(kind, _text(problem.get("message"), MESSAGE_LIMIT), where)
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if type(value) is str else ""
+
+
+def _finite(value: Any) -> Optional[float]:
+    """value as a float if it is a plain finite number (a 4000-digit int is not), else None."""
+    if type(value) not in (int, float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _numbers(value: Any) -> Optional[list[float]]:
     """A list of plain finite numbers, or None: what the child sends is not trusted."""
-    if type(value) is not list or not all(type(v) in (int, float) for v in value):
+    if type(value) is not list or len(value) > GRAPH_LIMIT:
         return None
-    return [float(v) for v in value] if all(math.isfinite(v) for v in value) else None
+    numbers = [_finite(v) for v in value]
+    return None if None in numbers else numbers  # type: ignore[return-value]
+
+
+def _graph(value: Any) -> Optional[list[GraphNode]]:
+    """A traced graph as the diagnosis may read it: at most GRAPH_LIMIT nodes, each [op, label,
+    data, grad, operands] with short strings, finite numbers and operands listed before it; else
+    None. The ops stay the learner's own names: the diagnosis replays those it knows."""
+    if type(value) is not list or not 0 < len(value) <= GRAPH_LIMIT:
+        return None
+    graph: list[GraphNode] = []
+    for index, node in enumerate(value):
+        if type(node) is not list or len(node) != 5:
+            return None
+        op, label, data, grad, operands = node
+        numbers = (_finite(data), _finite(grad))
+        if (type(op) is not str or len(op) > NAME_LIMIT or type(label) is not str
+                or len(label) > NAME_LIMIT or None in numbers or type(operands) is not list
+                or len(operands) > GRAPH_LIMIT
+                or not all(type(i) is int and 0 <= i < index for i in operands)):
+            return None
+        graph.append([op, label, *numbers, list(operands)])
+    return graph
 
 
 def run_in_process(instance: Instance, impl: Any) -> Outcome:

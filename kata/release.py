@@ -44,7 +44,7 @@ SETUP_SH = f"""\
 # Runs once, when Gradescope builds the autograder image.
 set -euo pipefail
 apt-get update
-apt-get install -y python3 python3-venv python3-pip bubblewrap
+apt-get install -y python3 python3-venv python3-pip bubblewrap libseccomp2
 cd /autograder/source
 python3 -m venv .venv
 .venv/bin/pip install --extra-index-url {CPU_TORCH_INDEX} -r requirements.txt

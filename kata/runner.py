@@ -14,6 +14,7 @@ import json
 import os
 import queue
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -29,11 +30,14 @@ from .compare import BadResult, validate
 from .curriculum import EXERCISES
 from .implementation import Implementation
 from .graph import numerical_leaf_grads
-from .outcome import Outcome, Problem, learner_line, learner_stack, one_line, run_in_process
+from .outcome import (STOPPED_EARLY, WHERE_LIMIT, Outcome, Problem, learner_line, learner_stack, one_line,
+                      run_in_process)
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30.0  # for the child to start Python and read the suites, before any case
 LINE_LIMIT = 1_000_000  # characters; a longer line from the child is cut and ignored
+WRITE_SECONDS = 10.0  # for a request to reach a child that has stopped reading: then it is ended
+HANGS_KEPT = 20  # places where cases hung, sent with each request: enough for the loops of one submission
 
 
 @dataclass(frozen=True)
@@ -43,23 +47,24 @@ class ChildCommand:
     argv: list[str]
     cwd: Path
     preexec: Optional[Callable[[], None]] = None
+    env: Optional[dict[str, str]] = None  # None: this process's own (make check's child)
+    user: Optional[int] = None  # a user id to run as (and its group), with no other groups
 
 
 LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT)
-STOPPED_EARLY = "stopped early: it was running where earlier cases hung, an endless loop"
 LOOK_EVERY = 0.1  # seconds between the child's looks at where a running case is
 TELL_BEFORE = 1.0  # seconds before a case's time limit at which the child says where it is
 # A case seen running where an earlier case hung, on two looks and half a second into it, is
 # stopped: the same endless loop, surely. (A loop that grows a list can starve the looks.)
 SAME_PLACE_LOOKS, SAME_PLACE_SECONDS = 2, 0.5
-QUEUED_LINES = 1000  # lines from the child waiting for the parent: beyond that the child waits
+QUEUED_LINES = 100  # lines from the child waiting for the parent: beyond that the child waits
 FLOOD_LIMIT = 8_000_000  # characters of lines that are not results, in one case, before it is stopped
 STDERR_LINE_LIMIT = 2000  # characters kept of one line the child writes to stderr
 
 
 def hang_place(where: str) -> str:
     """The file and function of the innermost line of a hang: a loop's body spans several lines."""
-    innermost = where.split("\n")[0]
+    innermost = where.split("\n")[0][:WHERE_LIMIT]  # the child's words: short, so the regex stays quick
     return re.sub(r", line \d+(, in [^:]*)?:.*", r"\1", innermost)
 
 
@@ -156,7 +161,7 @@ def child_main() -> None:
                 stopped, where = watchdog.stopped
                 if stopped != key:
                     raise
-                answer = Outcome(problem=Problem("timed out", STOPPED_EARLY, where)).to_json()
+                answer = Outcome(problem=Problem("stopped early", STOPPED_EARLY, where)).to_json()
             watchdog.stop()
             send({"key": key, **answer})
 
@@ -258,7 +263,7 @@ class Session:
             for job in pending[:settled]:
                 problem = outcomes[job.key].problem
                 place = hang_place(problem.where) if problem and problem.kind == "timed out" else ""
-                if place and place not in self.hangs:
+                if place and place not in self.hangs and len(self.hangs) < HANGS_KEPT:
                     self.hangs.append(place)
             last = outcomes[pending[settled - 1].key]
             pending = pending[settled:]
@@ -319,6 +324,8 @@ class _Child:
         self.process = subprocess.Popen(
             command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
+            env=command.env, user=command.user, group=command.user,
+            extra_groups=None if command.user is None else [],
         )
         with LIVE_LOCK:
             LIVE.add(self)
@@ -368,7 +375,7 @@ class _Child:
             if message.get("key") != job.key:
                 return False
             if "stuck" in message:
-                stuck.append(message)  # where it is, just before its time runs out: keep waiting
+                stuck[:] = [message]  # where it is, just before its time runs out: keep waiting
                 return False
             return True
 
@@ -379,23 +386,32 @@ class _Child:
             message = _wait_for(self.lines, wanted, limit)
         except TimeoutError:
             where = stuck[-1].get("stuck") if stuck else ""
+            where = where[:WHERE_LIMIT] if isinstance(where, str) else ""
             budget = " (the submission's time budget ran out)" if limit < job.timeout else ""
             return Outcome(problem=Problem(
                 "timed out", f"no result after {limit:g} s{budget}: an endless loop, or far too slow",
-                where if isinstance(where, str) else "")), False
+                where)), False
         except _Flooded as flood:
             return Outcome(problem=Problem("flooded", str(flood))), False
         if message is None:
             return self._crashed(), False
         try:
             return Outcome.from_json(message), True
-        except ValueError as error:
-            return Outcome(problem=Problem("bad result", str(error))), True
+        except Exception as error:  # whatever the line holds, it costs this case alone
+            return Outcome(problem=Problem("bad result", f"{type(error).__name__}: {error}"[:300])), True
 
     def _write(self, message: dict[str, Any]) -> None:
+        """Send a request, waiting at most WRITE_SECONDS for a child that has stopped reading."""
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(message) + "\n")
-        self.process.stdin.flush()
+        data = (json.dumps(message) + "\n").encode()
+        descriptor = self.process.stdin.fileno()
+        os.set_blocking(descriptor, False)
+        deadline = time.monotonic() + WRITE_SECONDS
+        while data:
+            _, writable, _ = select.select([], [descriptor], [], max(0.0, deadline - time.monotonic()))
+            if not writable:
+                raise OSError("the child stopped reading its requests")
+            data = data[os.write(descriptor, data):]
 
     def _crashed(self) -> Outcome:
         self.kill()
@@ -446,7 +462,7 @@ def _wait_for(lines: queue.Queue[Optional[str]], wanted: Callable[[dict[str, Any
             return None
         try:
             message = json.loads(line)
-        except ValueError:
+        except Exception:  # not JSON, or nested past the parser's depth (RecursionError)
             message = None
         if isinstance(message, dict) and wanted(message):
             return message

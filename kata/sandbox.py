@@ -1,27 +1,46 @@
-"""Where the grader runs a submission: inside bubblewrap where the machine has it, else an audit hook.
+"""Where the grader runs a submission: behind a boundary the kernel enforces, and which one holds here.
 
-Either way the child is an isolated Python without site-packages (so no
-PyTorch), in a fresh directory that holds only the submission's exercise
-files, the case runner and the suites, and it limits its own resources.
+- bubblewrap, where it works: a private view of the filesystem, its own PID
+  namespace, no network; and inside it the seccomp allow-list.
+- kernel confinement, elsewhere: Landlock confines the child's reads and writes
+  to its own directory, the standard library and the system's shared libraries;
+  seccomp allows only the calls kata.syscall_filter lists; where the grader is
+  root, the child runs as a throwaway unprivileged user.
+- none: neither can be set up on this machine. The grader refuses to grade
+  unless the instructor says otherwise (--allow-unconfined), and then says so.
+
+Every way, the child is an isolated Python without site-packages (so no
+PyTorch), with an empty environment, in a fresh directory that holds only the
+submission's exercise files, the case runner and the suites; and it limits its
+own resources. The audit hook is added on top as a tripwire, never relied on.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
+import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
+from . import syscall_filter
 from .runner import ROOT, ChildCommand
 
 # The support modules the child needs: plain Python, nothing that imports PyTorch.
 CHILD_MODULES = ("__init__", "cases", "cause", "compare", "curriculum", "graph", "guard",
                  "implementation", "misconceptions", "outcome", "runner", "scenario_tools")
 INSIDE = "/sandbox"  # where bubblewrap shows the directory to the child
+CHILD_PATH = {"PATH": "/usr/bin:/bin"}  # the child's whole environment: nothing of the grader's
+FIRST_USER, USERS = 64000, 1000  # throwaway user ids, one per submission being graded
 
 
 def base_python() -> str:
@@ -30,18 +49,21 @@ def base_python() -> str:
     return str(candidate) if candidate.exists() else sys.executable
 
 
-def bootstrap(home: str, audit: bool, confine: bool) -> str:
+def bootstrap(home: str, program: bytes, confine: bool, audit: bool) -> str:
+    """The child's first lines: limits, the kernel's boundary, then the case runner."""
     guards = ["kata.guard.limit_resources()"]
-    if confine:
-        guards.append(f"kata.guard.confine({home!r})")
+    guards.append(f"kata.guard.confine({home!r}, {program!r})" if confine
+                  else f"kata.guard.filter_syscalls({program!r})" if program else "")
     if audit:
         guards.append(f"kata.guard.install_audit_hook({home!r})")
     return "\n".join([f"import sys\nsys.path.insert(0, {home!r})\nimport kata.guard", *guards,
                       "import kata.runner\nkata.runner.child_main()\n"])
 
 
-def lay_out(workdir: Path, exercise_files: dict[str, bytes]) -> None:
-    """Fill workdir with the submission's files as the package `exercises`, the runner and the suites."""
+def lay_out(workdir: Path, exercise_files: dict[str, bytes], hidden: bool, user: Optional[int]) -> None:
+    """Fill workdir with the submission's files as the package `exercises`, the runner and the
+    suites; the hidden suites only where hidden cases run. The child's user owns workdir and
+    exercises/, nothing else in it: the runner and the suites are root's, read-only to it."""
     (workdir / "exercises").mkdir()
     (workdir / "exercises" / "__init__.py").write_text("")
     for name, content in exercise_files.items():
@@ -52,24 +74,63 @@ def lay_out(workdir: Path, exercise_files: dict[str, bytes]) -> None:
     (workdir / "tests").mkdir()
     for suite in [ROOT / "tests" / "__init__.py", *sorted((ROOT / "tests").glob("test_*.py"))]:
         shutil.copyfile(suite, workdir / "tests" / suite.name)
-    hidden = ROOT / "tests" / "hidden"
-    if hidden.is_dir():
-        shutil.copytree(hidden, workdir / "tests" / "hidden", ignore=shutil.ignore_patterns("__pycache__"))
+    if hidden and (ROOT / "tests" / "hidden").is_dir():
+        shutil.copytree(ROOT / "tests" / "hidden", workdir / "tests" / "hidden",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (workdir / "kata", workdir / "tests"):
+        os.chmod(path, 0o755)
+    if user is not None:
+        for path in (workdir, workdir / "exercises", *(workdir / "exercises").iterdir()):
+            os.chown(path, user, user)
+        os.chmod(workdir, 0o700)  # another submission's user cannot even look in
+
+
+_next_user = itertools.count()
+_user_lock = threading.Lock()
+
+
+def throwaway_user() -> int:
+    """A user id no account has: each submission graded at once gets its own, so that no two
+    grading children can signal or read each other even through a path the kernel allows."""
+    with _user_lock:
+        while True:
+            uid = FIRST_USER + next(_next_user) % USERS
+            try:
+                pwd.getpwuid(uid)
+            except KeyError:
+                return uid
 
 
 @dataclass(frozen=True)
 class Sandbox:
-    kind: str  # "bubblewrap" or "audit hook"
-    description: str
-    confine: bool = False  # the audit hook's kernel-level backstop (Landlock and seccomp)
+    kind: str  # "bubblewrap", "kernel confinement" or "none"
+    description: str  # the sandbox line: which boundary holds here, and why not a stronger one
+    python: str = ""  # the child's interpreter
+    separate_user: bool = False  # the child runs as a throwaway user (the grader is root)
 
-    def command(self, workdir: Path) -> ChildCommand:
-        python = base_python()
-        if self.kind == "audit hook":
-            code = bootstrap(str(workdir), audit=True, confine=self.confine)
-            return ChildCommand([python, "-I", "-S", "-c", code], workdir, die_with_parent)
-        return ChildCommand([*bubblewrap_prefix(workdir, python), python, "-I", "-S", "-c",
-                             bootstrap(INSIDE, audit=False, confine=False)], workdir, die_with_parent)
+    @property
+    def confined(self) -> bool:
+        return self.kind != "none"
+
+    def user(self) -> Optional[int]:
+        return throwaway_user() if self.separate_user else None
+
+    def work_parent(self) -> Optional[str]:
+        """Where the children's directories go: the temporary directory, unless the throwaway user
+        could not reach it (a private TMPDIR), then /tmp."""
+        if self.separate_user and not _open_to_others(tempfile.gettempdir()):
+            return "/tmp"
+        return None
+
+    def command(self, workdir: Path, user: Optional[int]) -> ChildCommand:
+        program = syscall_filter.program() if self.confined else b""
+        if self.kind == "bubblewrap":
+            return ChildCommand([*bubblewrap_prefix(workdir, self.python), self.python, "-I", "-S", "-c",
+                                 bootstrap(INSIDE, program, confine=False, audit=False)],
+                                workdir, die_with_parent, env={})
+        code = bootstrap(str(workdir), program, confine=self.confined, audit=True)
+        return ChildCommand([self.python, "-I", "-S", "-c", code], workdir, die_with_parent,
+                            env=dict(CHILD_PATH), user=user)
 
 
 # Loaded before any fork: the child calls it between fork and exec.
@@ -78,9 +139,9 @@ PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> None:
-    """In the child before exec: the kernel kills it when the grader's thread that started it
-    ends, however the grader ends, SIGKILL included (bubblewrap's --die-with-parent does the same
-    for its own child)."""
+    """In the child before exec (after it has become its user, which would clear this): the kernel
+    kills it when the grader's thread that started it ends, however the grader ends, SIGKILL
+    included (bubblewrap's --die-with-parent does the same for its own child)."""
     if _LIBC is not None:
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
@@ -104,39 +165,89 @@ def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
     return args + ["--chdir", INSIDE, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
 
 
-def choose(preference: str = "auto") -> Sandbox:
-    """bubblewrap if asked for or available and working; otherwise the audit-hook fallback."""
-    if preference != "audit-hook":
-        reason = _bubblewrap_problem()
-        if reason is None:
+def choose(preference: str = "auto", allow_unconfined: bool = False) -> Sandbox:
+    """The strongest boundary that works here: bubblewrap, else kernel confinement. Where neither
+    does, RuntimeError, unless the instructor allows grading without one."""
+    program_problem = syscall_filter.problem()
+    if preference in ("auto", "bubblewrap"):
+        reason = program_problem or _bubblewrap_problem()
+        if not reason:
             return Sandbox("bubblewrap", "bubblewrap: private filesystem view, own PID namespace, "
-                                         "no network, resource limits")
+                                         "no network, seccomp allow-list, resource limits",
+                           base_python())
         if preference == "bubblewrap":
             raise RuntimeError(f"bubblewrap was asked for but {reason}")
     else:
         reason = "not asked for"
-    applied, problem = _confinement()
-    kernel = f"kernel confinement ({applied})" if applied else f"no kernel confinement ({problem})"
-    return Sandbox("audit hook", f"isolated Python with {kernel}, an audit hook and resource "
-                                 f"limits (bubblewrap {reason})", confine=bool(applied))
+    python, user, problem = _kernel_confinement(program_problem)
+    if not problem:
+        who = "as a throwaway unprivileged user" if user else "as the grader's own (unprivileged) user"
+        return Sandbox("kernel confinement", f"kernel confinement: Landlock and seccomp allow-list, "
+                                             f"{who}, resource limits (bubblewrap {reason})",
+                       python, separate_user=user)
+    if not allow_unconfined:
+        raise RuntimeError(f"no kernel boundary can be set up here: bubblewrap {reason}; kernel "
+                           f"confinement: {problem}. A submission could then read the reference and "
+                           "forge its grade. To grade anyway, pass --allow-unconfined: every row "
+                           "will say it was graded without a boundary.")
+    return Sandbox("none", f"NO KERNEL BOUNDARY (allowed by --allow-unconfined): an audit hook and "
+                           f"resource limits only, which a submission can defeat (bubblewrap {reason}; "
+                           f"kernel confinement: {problem})", base_python())
 
 
-def _confinement() -> tuple[str, str]:
-    """What kata.guard.confine enforces on this machine, else why it cannot: tried in a child."""
-    code = (f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport kata.guard\n"
-            "print(kata.guard.confine('/tmp'))")
-    probe = subprocess.run([base_python(), "-I", "-S", "-c", code], capture_output=True, text=True,
-                           timeout=30)
-    if probe.returncode != 0:
-        return "", (probe.stderr.strip().splitlines() or ["it failed"])[-1][:200]
-    return probe.stdout.strip(), ""
+def _kernel_confinement(program_problem: str) -> tuple[str, bool, str]:
+    """The interpreter the child can run under confinement, whether as a throwaway user, and
+    else why not: tried in a child, as the grader will run it."""
+    if program_problem:
+        return "", False, program_problem
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    candidates = [base_python()]
+    if as_root:  # the throwaway user may not reach this Python (pyenv keeps it under /root)
+        version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        candidates += [f"/usr/bin/{version}", f"/usr/local/bin/{version}", "/usr/bin/python3"]
+    problem = ""
+    for python in dict.fromkeys(c for c in candidates if os.path.exists(c)):
+        problem = _try_confined(python, throwaway_user() if as_root else None)
+        if not problem:
+            return python, as_root, ""
+    return "", False, problem or "no Python interpreter found"
 
 
-def _bubblewrap_problem() -> str | None:
+def _open_to_others(folder: str) -> bool:
+    """Whether any user may pass through folder and every folder above it."""
+    path = Path(os.path.realpath(folder))
+    return all(os.stat(p).st_mode & stat.S_IXOTH for p in (path, *path.parents))
+
+
+def _try_confined(python: str, user: Optional[int]) -> str:
+    """Why a confined child cannot start with this Python as this user, or "" if it can."""
+    home = Path(os.path.realpath("/tmp")) / f"kata-probe-{os.getpid()}-{threading.get_ident()}"
+    home.mkdir(mode=0o700)
+    try:
+        for module in ("__init__", "guard"):
+            shutil.copyfile(ROOT / "kata" / f"{module}.py", home / f"{module}.py")
+        if user is not None:
+            os.chown(home, user, user)
+        code = (f"import sys\nsys.path.insert(0, '.')\nimport guard, json\n"
+                f"guard.confine('.', {syscall_filter.program()!r})\nprint(json.dumps('ok'))")
+        try:
+            probe = subprocess.run([python, "-I", "-S", "-c", code], cwd=home, capture_output=True,
+                                   text=True, timeout=30, env=dict(CHILD_PATH), user=user,
+                                   group=user, extra_groups=[] if user is not None else None)
+        except OSError as error:
+            return f"{python} cannot start{' as a throwaway user' if user else ''}: {error}"
+        if probe.returncode != 0 or probe.stdout.strip() != '"ok"':
+            return (probe.stderr.strip().splitlines() or ["it failed"])[-1][:200]
+        return ""
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _bubblewrap_problem() -> str:
     if shutil.which("bwrap") is None:
         return "is not installed"
     probe = subprocess.run([*bubblewrap_prefix(Path("/tmp"), base_python()), base_python(), "-I", "-S",
-                            "-c", "pass"], capture_output=True, text=True, timeout=30)
+                            "-c", "pass"], capture_output=True, text=True, timeout=30, env={})
     if probe.returncode != 0:
         return f"does not work here: {probe.stderr.strip()[:200]}"
-    return None
+    return ""

@@ -31,6 +31,7 @@ import signal
 import string
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -453,6 +454,175 @@ except BaseException:
 '''
 
 
+DISARM_THE_HOOK = '''\
+def _disarm_the_hook():
+    """Reach the audit hook through gc, widen the places in its closure, and empty the guard's lists."""
+    import gc
+    for found in gc.get_objects():
+        if not callable(found) or getattr(found, "__module__", "") != "kata.guard":
+            continue
+        closure = getattr(found, "__closure__", None)
+        for cell in closure or ():
+            try:
+                if isinstance(cell.cell_contents, tuple):
+                    cell.cell_contents = ("",)  # every real path starts with "" + os.sep
+            except BaseException:
+                pass
+    try:
+        import kata.guard
+        for name in ("BLOCKED_EVENTS", "WRITE_EVENTS", "READ_EVENTS"):
+            setattr(kata.guard, name, frozenset())
+    except BaseException:
+        pass
+
+
+_disarm_the_hook()
+'''
+
+FORGE_FROM_THE_GRADERS_TREE = DISARM_THE_HOOK + '''
+def _the_graders_reference():
+    """solutions/value.py through the grader's own tree: a dir_fd open, /proc and plain paths."""
+    import os
+    root = $root
+    attempts = [
+        lambda: os.open("solutions/value.py", os.O_RDONLY, dir_fd=os.open(root, os.O_RDONLY)),
+        lambda: os.open(os.path.join(root, "solutions", "value.py"), os.O_RDONLY),
+        lambda: os.open("/proc/%d/cwd/solutions/value.py" % os.getppid(), os.O_RDONLY),
+    ]
+    for attempt in attempts:
+        try:
+            fd = attempt()
+            return os.read(fd, 1 << 20).decode()
+        except BaseException:
+            pass
+    return None
+
+
+_source = _the_graders_reference()
+if _source is not None:
+    exec(compile(_source, __file__, "exec"), globals())
+'''
+
+NEIGHBOURS_WORK = DISARM_THE_HOOK + '''
+def _the_neighbours_value():
+    """A correct value.py of another submission being graded at the same time, found through /proc
+    and the temporary directories; a few seconds of looking, as its grading may start later."""
+    import glob, os, re, time
+    mine = os.path.realpath(__file__)
+    deadline = time.monotonic() + 4
+    while time.monotonic() < deadline:
+        folders = set(glob.glob($tmp + "/kata-grade-*")) | set(glob.glob("/tmp/kata-grade-*"))
+        try:
+            for pid in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as file:
+                        folders.update(re.findall(r"/[^'\\"\\s\\x00]*kata-grade-[A-Za-z0-9_]+",
+                                                  file.read().decode(errors="replace")))
+                except BaseException:
+                    pass
+        except BaseException:
+            pass
+        for folder in folders:
+            path = os.path.join(folder, "exercises", "value.py")
+            try:
+                if os.path.realpath(path) != mine:
+                    with open(path) as file:
+                        source = file.read()
+                    if "NotImplementedError" not in source:
+                        return source
+            except BaseException:
+                pass
+        time.sleep(0.2)
+    return None
+
+
+_source = _the_neighbours_value()
+if _source is not None:
+    exec(compile(_source, __file__, "exec"), globals())
+'''
+
+ANOTHER_ARCHITECTURE = DISARM_THE_HOOK + '''
+def _through_another_architecture():
+    """Whether a system call through i386's table (int 0x80) or x32's numbers comes back at all."""
+    import ctypes, mmap, platform
+    if platform.machine() != "x86_64":
+        return False
+    code = bytes([0xB8, 20, 0, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 20 (i386 getpid); int 0x80; ret
+    memory = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    memory.write(code)
+    call = ctypes.CFUNCTYPE(ctypes.c_long)(ctypes.addressof(ctypes.c_char.from_buffer(memory)))
+    return call() > 0 or ctypes.CDLL(None).syscall(0x40000000 + 39) > 0  # x32 getpid
+
+
+if _through_another_architecture():  # then the reference's Value, carried in here
+    exec(compile($solution, __file__, "exec"), globals())
+'''
+
+FORGED_LINES = '''\
+def _forge_lines():
+    """For the case running now (the runner's watchdog knows its key), one of five poisoned lines,
+    sent on every descriptor before the real answer."""
+    import gc, json, os
+    key = next((found.running[0] for found in gc.get_objects()
+                if type(found).__name__ == "_Watchdog" and found.running), None)
+    if key is None:
+        return
+    quoted = json.dumps(key)
+    lines = [
+        '{"key": %s, "result": {"out": 1.0}, "seed": %s}' % (quoted, "9" * 4001),
+        "[" * 100000,
+        json.dumps({"key": key, "result": {"out": 1.0},
+                    "graph": [["+", "x", 1.0, 1.0, [5, 7]], ["*", "y", "z", None, "w"]]}),
+        json.dumps({"key": key, "problem": {"kind": "timed out", "message": "forged",
+                    "where": "exercises/value.py, line 1, in f: " + "a, line 1, in " * 20000}}),
+        json.dumps({"key": key, "result": {"out": 1.0}, "graph": [["", "x", 1.0, 1.0, []]] * 30000}),
+    ]
+    blob = (lines[sum(map(ord, key)) % len(lines)] + "\\n").encode()
+    for fd in range(3, 20):
+        try:
+            os.write(fd, blob)
+        except BaseException:
+            pass
+
+
+_honest_init = Value.__init__
+
+
+def _forging_init(self, *args, **kwargs):
+    _forge_lines()
+    _honest_init(self, *args, **kwargs)
+
+
+Value.__init__ = _forging_init
+'''
+
+LEAK = '''\
+def _everything_readable():
+    """The hidden cases, the environment, the grader and the system's users, as far as they can be read."""
+    import glob, os
+    found = [repr(dict(os.environ))]
+    paths = glob.glob("tests/hidden/*.py") + glob.glob($root + "/tests/hidden/*.py") + [
+        $root + "/grader.py", "/etc/passwd", "/proc/1/environ", "/proc/%d/environ" % os.getppid()]
+    for path in paths:
+        try:
+            with open(path, errors="replace") as file:
+                found.append(file.read())
+        except BaseException:
+            pass
+    return "\\n".join(found)
+
+
+_original_init = Value.__init__
+
+
+def _leaking_init(self, *args, **kwargs):
+    raise RuntimeError(_everything_readable())
+
+
+Value.__init__ = _leaking_init
+'''
+
+
 @dataclass(frozen=True)
 class Traps:
     """What hostile submissions of one batch aim at, unique to that batch."""
@@ -462,15 +632,17 @@ class Traps:
     raw_sleep: str  # the argument of the sleep started through _posixsubprocess
     markers: tuple[Path, ...]  # what plain writes try to create
     link_markers: tuple[Path, ...]  # what renames, links and special files try to create
+    tmp: Path = Path("/tmp")  # the grader's temporary directory, where its children's folders go
 
     @staticmethod
-    def new(outside: Path) -> Traps:
+    def new(outside: Path, tmp: Path = Path("/tmp")) -> Traps:
         tag = uuid.uuid4().hex[:12]
         draw = random.SystemRandom().randrange
         return Traps(
             tag, f"987.{draw(10**8, 10**9)}", f"987.{draw(10**8, 10**9)}",
             (ROOT / f".grader-test-{tag}-write", Path("/tmp") / f"grader-test-{tag}-write"),
             (Path("/tmp") / f"grader-test-{tag}-link", outside / f"grader-test-{tag}-link"),
+            tmp,
         )
 
     def every_marker(self) -> tuple[Path, ...]:
@@ -533,6 +705,15 @@ SUBMISSIONS: dict[str, Callable[[Traps], Files]] = {
         value=appended(stub("value"), filled(CLAIM_RESULTS, keys=[i.key for i in all_instances()]))),
     "sabotages_the_runner": lambda traps: exercise_files(value=appended(stub("value"), SABOTAGE)),
     "signals_the_grader": lambda traps: exercise_files(value=appended(stub("value"), SIGNAL_THE_GRADER)),
+    "forges_from_the_graders_tree": lambda traps: exercise_files(
+        value=appended(stub("value"), filled(FORGE_FROM_THE_GRADERS_TREE, root=str(ROOT)))),
+    "calls_through_another_architecture": lambda traps: exercise_files(
+        value=appended(stub("value"), filled(ANOTHER_ARCHITECTURE, solution=solution("value")))),
+    "forges_result_lines": lambda traps: exercise_files(value=appended(stub("value"), FORGED_LINES)),
+    "copies_the_neighbour": lambda traps: exercise_files(
+        value=appended(stub("value"), filled(NEIGHBOURS_WORK, tmp=str(traps.tmp)))),
+    "leaks_what_it_reads": lambda traps: exercise_files(
+        value=appended(stub("value"), filled(LEAK, root=str(ROOT)))),
     "endless_backward": lambda traps: exercise_files(
         set(NAMES), backward=with_first_lines(solution("backward"), "backward", "while True:\n    pass")),
 }
@@ -540,7 +721,8 @@ ZIPPED = "zipped_repository.zip"
 NOT_A_SUBMISSION = "notes.txt"
 CORRUPT_ZIP = "corrupt.zip"
 MAIN_BATCH = [*(name for name in SUBMISSIONS
-                if name not in ("endless_backward", "sabotages_the_runner", "signals_the_grader")),
+                if name not in ("endless_backward", "sabotages_the_runner", "signals_the_grader",
+                                "copies_the_neighbour", "leaks_what_it_reads")),
               ZIPPED, NOT_A_SUBMISSION]
 
 
@@ -648,18 +830,30 @@ class Batch:
             (self.folder / "stdout.txt").read_text(errors="replace"),
             (self.folder / "stderr.txt").read_text(errors="replace"),
             json.loads(grades_file.read_text()) if grades_file.exists() else None,
-            rows, header, self.folder / "tmp",
+            rows, header, self.traps.tmp,
             json.loads(results.read_text()) if self.gradescope and results.exists() else None,
         )
+
+
+def open_temporary_directory() -> Path:
+    """A fresh TMPDIR for one grader run, under /tmp: the throwaway users the grader runs submissions
+    as must reach it (pytest's own folders are private to their owner), else the grader puts its
+    children's folders in /tmp, where a test cannot tell them from another run's."""
+    path = Path(tempfile.mkdtemp(prefix="grader-test-", dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+SECRET = uuid.uuid4().hex  # in the grader's environment: no output a learner sees may carry it
 
 
 def start_batch(name: str, folder: Path, sandbox: str, submissions: list[str],
                 timeout: Optional[float] = None, gradescope: bool = False) -> Batch:
     """Build the submissions in folder and start grader.py on them, with TMPDIR a fresh folder of its own."""
     folder.mkdir(parents=True)
-    (folder / "tmp").mkdir()
+    tmp = open_temporary_directory()
     (folder / "outside").mkdir()
-    traps = Traps.new(folder / "outside")
+    traps = Traps.new(folder / "outside", tmp)
     (folder / "submissions").mkdir()
     paths = {s: write_submission(folder / "submissions", s, traps) for s in submissions}
     argv = [sys.executable, str(GRADER), *map(str, paths.values()),
@@ -672,7 +866,7 @@ def start_batch(name: str, folder: Path, sandbox: str, submissions: list[str],
     before = {s: snapshot(p) for s, p in paths.items()}
     with (folder / "stdout.txt").open("wb") as out, (folder / "stderr.txt").open("wb") as err:
         process = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   env={**os.environ, "TMPDIR": str(folder / "tmp")})
+                                   env={**os.environ, "TMPDIR": str(tmp), "KATA_TEST_SECRET": SECRET})
     return Batch(name, sandbox, folder, traps, paths, before, process, time.monotonic(), gradescope)
 
 
@@ -706,10 +900,15 @@ class Batches:
         wanted: list[tuple[str, str, list[str], dict[str, Any]]] = [  # the longest first
             ("timeout", "auto", ["endless_backward"], {"timeout": 1, "gradescope": True}),
             *([("bubblewrap", "bubblewrap", MAIN_BATCH, {})] if HAS_BWRAP else []),
-            ("audit-hook", "audit-hook", MAIN_BATCH, {}),
+            ("kernel", "kernel", MAIN_BATCH, {}),
             ("sabotage", "auto", ["sabotages_the_runner", innocent], {}),
-            ("signal", "audit-hook", ["signals_the_grader", innocent], {}),
+            ("signal", "kernel", ["signals_the_grader", innocent], {}),
             ("corrupt-zip", "auto", [CORRUPT_ZIP, innocent], {}),
+            *((f"{kind}-{sandbox}", sandbox, submissions, options)
+              for sandbox in (["bubblewrap"] if HAS_BWRAP else []) + ["kernel"]
+              for kind, submissions, options in [
+                  ("neighbour", ["copies_the_neighbour", "solutions"], {}),
+                  ("leak", ["leaks_what_it_reads"], {"gradescope": True})]),
         ]
         try:
             for name, sandbox, submissions, options in wanted:
@@ -740,6 +939,7 @@ class Batches:
                         pass
             for marker in batch.traps.every_marker():
                 remove_marker(marker)
+            shutil.rmtree(batch.traps.tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -752,7 +952,7 @@ def batches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Batches]:
 
 
 SANDBOXES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")),
-             "audit-hook"]
+             "kernel"]
 
 
 @pytest.fixture(params=SANDBOXES)
@@ -909,7 +1109,7 @@ def test_the_grader_finishes_with_one_report_and_one_gradebook_row_per_submissio
     assert [row["submission"] for row in run.rows] == names
     assert run.header == ["submission", *NAMES, "total", "bonus", "status"]
     described = run.grades["sandbox"]
-    assert described.startswith("bubblewrap:") if run.sandbox == "bubblewrap" else "audit hook" in described
+    assert described.startswith("bubblewrap:") if run.sandbox == "bubblewrap" else described.startswith("kernel confinement:")
 
 
 def test_the_gradebook_matches_the_json_report_cell_for_cell(run: GraderRun) -> None:
@@ -925,7 +1125,7 @@ def test_the_gradebook_matches_the_json_report_cell_for_cell(run: GraderRun) -> 
 
 def test_grading_leaves_no_work_directory_in_the_temp_dir(batches: Batches) -> None:
     """TMPDIR, fresh for each finished run that survived, is empty afterwards: no kata-grade-* left."""
-    for name in ("bubblewrap", "audit-hook", "timeout"):
+    for name in ("bubblewrap", "kernel", "timeout"):
         if name in batches.batches:
             finished = batches.run(name)
             assert finished.returncode == 0, finished.explain()
@@ -1116,7 +1316,7 @@ def test_no_process_started_by_ordinary_routes_outlives_grading(batch: Batch) ->
 
 @pytest.mark.parametrize("batch", [
     pytest.param("bubblewrap", marks=pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")),
-    "audit-hook",
+    "kernel",
 ], indirect=True)
 def test_no_process_started_through_fork_exec_outlives_grading(batch: Batch) -> None:
     """_posixsubprocess.fork_exec with a new session, beneath subprocess's audit event: its sleep dies too."""
@@ -1139,7 +1339,7 @@ def test_plain_writes_outside_the_work_directory_fail(batch: Batch) -> None:
 
 @pytest.mark.parametrize("batch", [
     pytest.param("bubblewrap", marks=pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")),
-    "audit-hook",
+    "kernel",
 ], indirect=True)
 def test_renames_links_and_special_files_outside_the_work_directory_fail(batch: Batch) -> None:
     """os.rename, os.replace, os.link, os.symlink, os.mkfifo and os.mknod aimed at /tmp and beyond: nothing appears."""
@@ -1169,6 +1369,80 @@ def test_each_attack_succeeds_where_nothing_contains_it(
                 assert os.path.lexists(marker), marker
 
 
+@pytest.mark.parametrize("attack", ["forges_from_the_graders_tree", "calls_through_another_architecture",
+                                    "copies_the_neighbour", "leaks_what_it_reads"])
+def test_each_attack_on_the_boundary_succeeds_where_nothing_contains_it(attack: str, tmp_path: Path) -> None:
+    """The control, in a plain Python process: each attack gets the reference's Value (or, for the
+    leak, the secrets), so that its zero under each sandbox means the boundary held."""
+    traps = Traps.new(tmp_path / "outside", tmp_path / "tmp")
+    neighbour = traps.tmp / "kata-grade-neighbour" / "exercises"
+    neighbour.mkdir(parents=True)
+    (neighbour / "value.py").write_text(solution("value"))
+    (tmp_path / "learner").mkdir()
+    for name, source in SUBMISSIONS[attack](traps).items():
+        (tmp_path / "learner" / name).write_text(source)
+    secret = uuid.uuid4().hex
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys\nsys.path.insert(0, '.')\nfrom learner.value import Value\n"
+                               "try:\n    print(Value(2.0).data)\nexcept RuntimeError as error:\n    print(error)"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, env={**os.environ, "KATA_TEST_SECRET": secret})
+    assert probe.returncode == 0, probe.stderr
+    if attack == "leaks_what_it_reads":
+        assert secret in probe.stdout and "root:x:0:0" in probe.stdout
+    else:
+        assert probe.stdout.strip() == "2.0", probe.stdout
+
+
+def test_reading_the_graders_tree_through_any_route_earns_nothing(run: GraderRun) -> None:
+    """A stub that disarms the audit hook through gc, then opens solutions/value.py by dir_fd, path or
+    /proc: the kernel refuses the reads, so it fails as the stubs do."""
+    assert_fails_as_the_stubs_do(run, "forges_from_the_graders_tree")
+
+
+def test_system_calls_through_another_architecture_end_the_child(run: GraderRun) -> None:
+    """int 0x80 (i386) and x32 calls are not let through: the child is killed, every case scores 0."""
+    report = run.report("calls_through_another_architecture")
+    assert_graded_exactly(report, set())
+
+
+def test_forged_result_lines_cost_their_own_cases_and_nothing_else(run: GraderRun) -> None:
+    """Lines with a 4001-digit seed, 100,000 brackets, a malformed graph, a forged time-out with a huge
+    place, or a megabyte graph: each case fails with a reason, and the class is graded as usual."""
+    assert run.returncode == 0, run.explain()
+    report = run.report("forges_result_lines")
+    assert_graded_exactly(report, set())
+    for reason in failed_reasons(report):
+        assert len(reason) < 2000, reason[:200]
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_a_submission_cannot_copy_the_work_graded_beside_it(batches: Batches, sandbox: str) -> None:
+    """Graded at the same time as the solutions (-j 2), a stub that looks for their folder through
+    /proc and the temporary directories finds nothing it can read."""
+    finished = batches.run(f"neighbour-{sandbox}")
+    assert finished.returncode == 0, finished.explain()
+    assert_graded_exactly(finished.report("copies_the_neighbour"), set())
+    assert_graded_exactly(finished.report("solutions"), {i.key for i in all_instances()})
+
+
+VISIBLE_OUTPUT_LIMIT = 600  # characters of one visible test's output: a few hundred, as Gradescope advises
+
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_no_visible_output_carries_a_hidden_case_the_environment_or_a_file(batches: Batches, sandbox: str) -> None:
+    """A stub whose every failure message is all it could read (the hidden suites, the environment,
+    grader.py, /etc/passwd, /proc/*/environ): results.json shows a student none of it."""
+    finished = batches.run(f"leak-{sandbox}")
+    results = finished.gradescope
+    assert results is not None, finished.explain()
+    visible = [results["output"], *(t["output"] for t in results["tests"] if t["visibility"] == "visible")]
+    hidden_source = (ROOT / "tests" / "hidden" / "test_backward.py").read_text().splitlines()[0]
+    assert all(len(output) <= VISIBLE_OUTPUT_LIMIT for output in visible[1:])
+    for output in visible:
+        for secret in (SECRET, "root:x:0:0", hidden_source, "Grade a class: python grader.py"):
+            assert secret not in output, output[:300]
+
+
 def test_fake_result_lines_on_every_descriptor_earn_nothing(run: GraderRun) -> None:
     """A stub that writes made-up results for every case to fds 0-50 and every stream gets 0, with reasons."""
     report = run.report("claims_fake_results")
@@ -1195,7 +1469,7 @@ def test_rewriting_the_runner_from_inside_costs_only_that_submission(batches: Ba
 
 
 def test_signalling_the_grader_from_inside_cannot_kill_it(batches: Batches) -> None:
-    """Under the audit hook, SIGKILL sent to the parent through a pidfd neither stops nor changes the grading."""
+    """Under kernel confinement, SIGKILL sent to the parent through a pidfd neither stops nor changes the grading."""
     finished = batches.run("signal")
     assert_the_innocent_submission_is_graded(finished)
     assert_graded_exactly(finished.report("signals_the_grader"), set())
@@ -1259,7 +1533,7 @@ def test_gradescope_overall_output_names_no_hidden_case() -> None:
     hidden = [i for i in instances_of("backward") if i.case.hidden]
     verdicts = [Verdict(i, False, Problem("raised", "secret reason")) for i in hidden]
     report = grader.Report(grader.Submission("learner"), [ExerciseScore(backward, verdicts)], 0.1)
-    results = grader.gradescope_results(report, Sandbox("audit hook", "test sandbox"))
+    results = grader.gradescope_results(report, Sandbox("kernel confinement", "test sandbox"))
     assert "secret reason" not in results["output"]
     assert not any(i.case.title in results["output"] for i in hidden)
     assert {t["visibility"] for t in results["tests"]} == {"after_published"}

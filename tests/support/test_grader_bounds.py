@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,13 +20,14 @@ from typing import Any
 import pytest
 
 from kata.curriculum import EXERCISES, exercise_named
-from tests.support.test_grader import GRADER, HAS_BWRAP, NAMES, ONE_WORKER, ROOT, appended, solution
+from tests.support.test_grader import (GRADER, HAS_BWRAP, NAMES, ONE_WORKER, ROOT, appended,
+                                      open_temporary_directory, solution)
 
 pytestmark = ONE_WORKER  # never beside test_grader.py's batches: see there
 
 SANDBOXES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(
                  not HAS_BWRAP, reason="bubblewrap (bwrap) is not installed")),
-             "audit-hook"]
+             "kernel"]
 # value.py that never finishes importing, and ignores the polite way of being stopped.
 SLEEPS_AT_IMPORT = """
 import signal, time
@@ -129,7 +131,7 @@ def test_a_budget_cuts_a_submission_short_and_results_json_is_still_written(tmp_
     broken = solution("backward").replace(*LOOPS_IN_BACKWARD)
     path = submission(tmp_path / "loops", backward=broken)
     report = grade(tmp_path, path, "--timeout", "2", "--submission-timeout", "3", "--sandbox",
-                   "audit-hook", "--gradescope", str(tmp_path / "gradescope"))
+                   "kernel", "--gradescope", str(tmp_path / "gradescope"))
     results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
     assert results["score"] == report["score"]
     before_backward = sum(e.points for e in EXERCISES if e.number < exercise_named("backward").number)
@@ -142,7 +144,7 @@ def test_a_budget_cuts_a_submission_short_and_results_json_is_still_written(tmp_
 def test_a_flood_of_forged_lines_is_stopped_and_the_grader_stays_small(tmp_path: Path) -> None:
     """Gigabytes of lines that look like results cost their case, not the grader's memory."""
     path = submission(tmp_path / "floods", value=appended(solution("value"), FLOODS))
-    report, largest_kib = grade_measured(tmp_path, path, "--sandbox", "audit-hook")
+    report, largest_kib = grade_measured(tmp_path, path, "--sandbox", "kernel")
     (flooded,) = [c for c in report["cases"] if c["reason"].startswith("flooded")]
     assert flooded["case"] == "test_a_new_value_holds_a_float_and_a_zero_grad"
     assert "flooded" in report["status"]
@@ -179,21 +181,23 @@ def test_nothing_a_submission_started_outlives_the_grader(tmp_path: Path, sandbo
     """Kill the grader while a submission that ignores SIGTERM sleeps: none of its processes remain,
     and (where the grader can still run code) its working directories are gone."""
     path = submission(tmp_path / "sleeps", value=appended(solution("value"), SLEEPS_AT_IMPORT))
-    (tmp_path / "tmp").mkdir()
+    tmp = open_temporary_directory()
     grader = subprocess.Popen([sys.executable, str(GRADER), str(path), "--timeout", "60", "--sandbox",
                                sandbox, "--gradescope", str(tmp_path / "gradescope")], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+                              env={**os.environ, "TMPDIR": str(tmp)})
     try:
-        assert wait_for(lambda: processes_under(tmp_path / "tmp"), 60), "no submission process started"
+        assert wait_for(lambda: processes_under(tmp), 60), "no submission process started"
         time.sleep(0.5)  # inside its import by now
         grader.send_signal(stop)
         grader.wait(timeout=30)
+        assert wait_for(lambda: not processes_under(tmp), 10), processes_under(tmp)
+        if stop != signal.SIGKILL:
+            assert list(tmp.iterdir()) == []
     finally:
         grader.kill()
-    assert wait_for(lambda: not processes_under(tmp_path / "tmp"), 10), processes_under(tmp_path / "tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
     if stop != signal.SIGKILL:
-        assert list((tmp_path / "tmp").iterdir()) == []
         results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
         assert results["score"] == 0 and signal.Signals(stop).name in results["output"]
 
@@ -204,3 +208,42 @@ def test_an_exercises_folder_is_named_after_its_learner(tmp_path: Path) -> None:
 
     folders = [submission(tmp_path / learner / "exercises") for learner in ("alice", "bob")]
     assert [read_submission(folder).name for folder in folders] == ["alice", "bob"]
+
+
+# On every case, before the honest answer, a line that claims a result with a graph of 30,000 nodes (1 MB).
+MEGABYTE_GRAPHS = """
+import gc as _gc, json as _json, os as _os
+_WATCHDOGS = [found for found in _gc.get_objects() if type(found).__name__ == "_Watchdog"]
+_SENT = set()
+_honest_init = Value.__init__
+
+
+def _forging_init(self, *args, **kwargs):
+    running = _WATCHDOGS[0].running if _WATCHDOGS else None
+    if running and running[0] not in _SENT:
+        _SENT.add(running[0])
+        line = _json.dumps({"key": running[0], "result": {"out": 1.0},
+                            "graph": [["", "x", 1.0, 1.0, []]] * 30000}) + "\\n"
+        for fd in range(3, 20):
+            try:
+                _os.write(fd, line.encode())
+            except OSError:
+                pass
+    _honest_init(self, *args, **kwargs)
+
+
+Value.__init__ = _forging_init
+"""
+
+
+def test_a_megabyte_graph_on_every_case_keeps_the_grader_under_twice_its_honest_memory(tmp_path: Path) -> None:
+    """The forged lines cost their cases; the grader's peak memory stays under twice what grading
+    the honest solutions takes, measured in this run."""
+    for run in ("honest", "forged"):
+        (tmp_path / run).mkdir()
+    honest, honest_kib = grade_measured(tmp_path / "honest", submission(tmp_path / "solutions"), "--sandbox", "kernel")
+    path = submission(tmp_path / "forges", value=appended(solution("value"), MEGABYTE_GRAPHS))
+    forged, forged_kib = grade_measured(tmp_path / "forged", path, "--sandbox", "kernel")
+    assert honest["score"] == pytest.approx(100)
+    assert forged["score"] < 100 and forged["status"].startswith("graded")
+    assert forged_kib < 2 * honest_kib, (forged_kib, honest_kib)

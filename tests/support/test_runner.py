@@ -296,3 +296,70 @@ def test_a_timeout_kills_the_processes_the_learners_code_started(
     if still_running:  # clean up after a failure, by the one pid this test caused
         os.kill(pid, signal.SIGKILL)
     assert not still_running, f"sleep (pid {pid}) outlived the timed-out case"
+
+
+# --- What the parent makes of the child's lines ---------------------------------------------------
+
+
+def test_an_outcome_from_the_child_is_checked_field_by_field() -> None:
+    """A 4001-digit seed, a graph whose operands point forward, a huge message: each is dropped or cut."""
+    from kata.outcome import MESSAGE_LIMIT, Outcome
+
+    outcome = Outcome.from_json({"result": {"out": 1.0}, "seed": int("9" * 4001),
+                                 "graph": [["+", "x", 1.0, 1.0, [1]], ["", "y", 2.0, 0.0, []]],
+                                 "problem": {"kind": "raised", "message": "m" * 10**6, "where": 7}})
+    assert outcome.seed == 1.0 and outcome.graph is None
+    assert outcome.problem is not None and len(outcome.problem.message) == MESSAGE_LIMIT
+    assert outcome.problem.where == ""
+    good = [["", "x", 1.0, 2.0, []], ["tanh", "y", 0.5, 1.0, [0]]]
+    assert Outcome.from_json({"graph": good}).graph == good
+    for bad_node in (["", "x", float("nan"), 0.0, []], ["", "x", 10**400, 0.0, []], ["", "x" * 10**4, 1.0, 0.0, []]):
+        assert Outcome.from_json({"graph": [bad_node]}).graph is None
+
+
+@pytest.mark.parametrize("kind", ["timed out", "crashed", "flooded", "not run", "missing", "passed"])
+def test_a_child_cannot_claim_an_outcome_the_parent_owns(kind: str) -> None:
+    from kata.outcome import Outcome
+
+    with pytest.raises(ValueError):
+        Outcome.from_json({"problem": {"kind": kind, "message": "forged", "where": "x" * 300_000}})
+
+
+def test_the_childs_own_early_stop_is_a_time_out_with_a_short_place() -> None:
+    from kata.outcome import STOPPED_EARLY, WHERE_LIMIT, Outcome
+
+    outcome = Outcome.from_json({"problem": {"kind": "stopped early", "message": "anything", "where": "w" * 300_000}})
+    assert outcome.problem is not None
+    assert (outcome.problem.kind, outcome.problem.message) == ("timed out", STOPPED_EARLY)
+    assert len(outcome.problem.where) == WHERE_LIMIT
+
+
+def test_a_child_that_stops_reading_cannot_block_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request to a child that never reads its stdin fails after WRITE_SECONDS instead of waiting forever."""
+    import sys
+
+    from kata import runner
+
+    monkeypatch.setattr(runner, "WRITE_SECONDS", 1.0)
+    code = "import sys, time\nprint('{\"ready\": true}', flush=True)\ntime.sleep(60)"
+    command = runner.ChildCommand([sys.executable, "-c", code], Path.cwd())
+    child = runner._Child(command, {})
+    started = time.monotonic()
+    try:
+        with pytest.raises(OSError):
+            child._write({"padding": "x" * 4_000_000})
+    finally:
+        child.kill()
+    assert time.monotonic() - started < 10
+
+
+def test_a_deeply_nested_line_is_skipped_like_any_other_noise() -> None:
+    """100,000 brackets make json.loads raise RecursionError: the line is skipped, the result still read."""
+    import queue
+
+    from kata import runner
+
+    lines: queue.Queue[str | None] = queue.Queue()
+    lines.put("[" * 100_000 + "\n")
+    lines.put('{"key": "k", "result": {"out": 1.0}}\n')
+    assert runner._wait_for(lines, lambda m: m.get("key") == "k", 5.0) == {"key": "k", "result": {"out": 1.0}}
