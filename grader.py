@@ -32,8 +32,8 @@ from kata.curriculum import EXERCISES
 from kata.diagnosis import diagnose
 from kata.outcome import Outcome, Problem, oracle_outcome
 from kata.runner import Session, kill_all
-from kata.sandbox import Sandbox, choose, lay_out
-from kata.sanitise import capped, csv_cell, visible
+from kata.sandbox import Sandbox, choose, lay_out, prepare_support
+from kata.sanitise import capped, csv_cell, visible, visible_line
 from kata.scoring import ExerciseScore, Plan, plan, points_of, score
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
@@ -183,19 +183,19 @@ class Report:
         return "; ".join([status, *(f"refused: {r}" for r in self.submission.refused)])
 
 
-def grade_apart(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
+def grade_apart(submission: Submission, grading_plan: Plan, sandbox: Sandbox, support: Path,
                 budget: float = SUBMISSION_BUDGET) -> Report:
     """grade(), where anything that goes wrong costs this submission's row alone, never the class."""
     start = time.monotonic()
     try:
-        return grade(submission, grading_plan, sandbox, budget)
+        return grade(submission, grading_plan, sandbox, support, budget)
     except Exception as error:
         failure = f"the grader failed on it ({type(error).__name__}: {str(error)[:300]})"
         return Report(submission, [ExerciseScore(exercise) for exercise, _ in grading_plan],
                       time.monotonic() - start, unconfined=not sandbox.confined, failure=failure)
 
 
-def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
+def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox, support: Path,
           budget: float = SUBMISSION_BUDGET) -> Report:
     """Every case of the plan on one submission, in at most budget seconds of running it.
 
@@ -208,39 +208,50 @@ def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox,
     def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
         visible = [i for i in instances if not i.case.hidden]
         hidden = [i for i in instances if i.case.hidden]
-        with ThreadPoolExecutor(2) as pool:
-            parts = [pool.submit(_run_in_child, submission, group, sandbox, user, start + budget, group is hidden)
-                     for group in (visible, hidden) if group]
-            return {key: outcome for part in parts for key, outcome in part.result().items()}
+        outcomes, broken = _run_in_child(submission, visible, sandbox, support, user, start + budget,
+                                         hidden=False, broken={})
+        if hidden:  # after the visible cases: a module that did not import there is not tried again
+            outcomes.update(_run_in_child(submission, hidden, sandbox, support, user, start + budget,
+                                          hidden=True, broken=broken)[0])
+        return outcomes
 
-    scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+    try:
+        scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+    finally:
+        sandbox.end_every_process_of(user)
     return Report(submission, scores, time.monotonic() - start, named_misconceptions(scores),
                   unconfined=not sandbox.confined)
 
 
-def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sandbox,
-                  user: int | None, deadline: float, hidden: bool) -> dict[str, Outcome]:
-    """The instances' outcomes from one child, in a fresh directory holding their suites only."""
+def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sandbox, support: Path,
+                  user: int | None, deadline: float, hidden: bool,
+                  broken: dict[str, Problem]) -> tuple[dict[str, Outcome], dict[str, Problem]]:
+    """The instances' outcomes from one child, in a fresh directory holding their suites only, and
+    the modules found broken (with those already known to be): no child at all if nothing can run."""
+    outcomes: dict[str, Outcome] = {}
+    runnable = []
+    for instance in instances:
+        module = instance.case.exercise
+        if f"{module}.py" not in submission.files:
+            outcomes[instance.key] = Outcome(problem=Problem("missing", f"the submission has no {module}.py"))
+        elif module in broken:
+            outcomes[instance.key] = Outcome(problem=broken[module])
+        else:
+            runnable.append(instance)
+    if not runnable:
+        return outcomes, broken
     with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent()) as work:
         WORKDIRS.add(work)
         try:
-            lay_out(Path(work), submission.files, hidden, user)
-            outcomes: dict[str, Outcome] = {}
-            runnable = []
+            lay_out(Path(work), submission.files, support, hidden, user)
             with Session("exercises", command=sandbox.command(Path(work), user),
                          deadline=deadline) as session:
-                broken = _modules_that_do_not_import(session, submission, instances)
-                for instance in instances:
-                    module = instance.case.exercise
-                    if f"{module}.py" not in submission.files:
-                        outcomes[instance.key] = Outcome(problem=Problem(
-                            "missing", f"the submission has no {module}.py"))
-                    elif module in broken:
-                        outcomes[instance.key] = Outcome(problem=broken[module])
-                    else:
-                        runnable.append(instance)
-                outcomes.update(session.run(runnable) if runnable else {})
-            return outcomes
+                found = _modules_that_do_not_import(session, submission, runnable)
+                for instance in [i for i in runnable if i.case.exercise in found]:
+                    outcomes[instance.key] = Outcome(problem=found[instance.case.exercise])
+                running = [i for i in runnable if i.case.exercise not in found]
+                outcomes.update(session.run(running) if running else {})
+            return outcomes, {**broken, **found}
         finally:
             WORKDIRS.discard(work)
 
@@ -271,11 +282,15 @@ def _modules_that_do_not_import(session: Session, submission: Submission,
 
     An import that hangs or crashes then costs one time limit, not one per case.
     """
-    modules = [e.name for e in EXERCISES if f"{e.name}.py" in submission.files]
+    present = [e.name for e in EXERCISES if f"{e.name}.py" in submission.files]
+    uses = {module: _imported_modules(submission.files[f"{module}.py"]) for module in present}
+    # Only the modules these instances need: the hidden cases' child has no use for the others.
+    needed_by_instances = {needed for exercise in {i.case.exercise for i in instances}
+                           for needed in _with_dependencies(exercise, uses) + _with_dependencies("value", uses)}
+    modules = [module for module in present if module in needed_by_instances]
     # As long as most cases get (fit's training cases get more), or --timeout if it is less.
     timeout = min([IMPORT_SECONDS, *(i.case.timeout for i in instances)])
     problems = session.imports(modules, timeout)
-    uses = {module: _imported_modules(submission.files[f"{module}.py"]) for module in modules}
     broken: dict[str, Problem] = {}
     for module in modules:
         # Every case builds Values, so it needs value.py too; its dependencies are looked at first.
@@ -342,14 +357,16 @@ def render(report: Report) -> str:
     """The submission's lines for the terminal: whatever its names and messages hold, plain text."""
     sub = report.submission
     bonus = f", bonus {report.bonus_points:.1f} / {BONUS_POINTS}" if BONUS_POINTS else ""
-    lines = [f"{sub.name}: {report.points:.1f} / 100{bonus} ({report.status}; {report.seconds:.1f} s)"]
+    lines = [f"{visible_line(sub.name)}: {report.points:.1f} / 100{bonus} "
+             f"({visible_line(report.status)}; {report.seconds:.1f} s)"]
     for s in report.scores:
-        lines.append(f"  {s.exercise.name:<9} {s.points:5.1f} / {s.exercise.points:<3} {exercise_status(s)}")
+        lines.append(f"  {s.exercise.name:<9} {s.points:5.1f} / {s.exercise.points:<3} "
+                     f"{visible_line(exercise_status(s))}")
     if sub.ignored:
-        lines.append(f"  ignored (not exercise files): {sub.ignored_summary()}")
+        lines.append(f"  ignored (not exercise files): {visible_line(sub.ignored_summary())}")
     for refusal in sub.refused:
-        lines.append(f"  refused: {refusal}")
-    return visible("\n".join(lines))
+        lines.append(f"  refused: {visible_line(refusal)}")
+    return "\n".join(lines)
 
 
 def case_rows(report: Report) -> list[dict[str, Any]]:
@@ -473,9 +490,13 @@ def _grade_class(args: argparse.Namespace) -> int:
         for instance in instances:
             oracle_outcome(instance)
     submissions = [read_submission(path) for path in args.submissions]
-    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        reports = list(pool.map(lambda s: grade_apart(s, grading_plan, sandbox, args.submission_timeout),
-                                submissions))
+    with tempfile.TemporaryDirectory(prefix="kata-support-", dir=sandbox.work_parent()) as support, \
+            ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        WORKDIRS.add(support)
+        prepared = prepare_support(Path(support), sandbox.python)
+        reports = list(pool.map(lambda s: grade_apart(s, grading_plan, sandbox, prepared,
+                                                      args.submission_timeout), submissions))
+    WORKDIRS.discard(support)
     for report in reports:
         print(render(report))
     if args.csv:

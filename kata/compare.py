@@ -19,6 +19,10 @@ class BadResult(ValueError):
     """A scenario returned something other than named finite numbers, lists of them, or strings."""
 
 
+RESULT_LIMIT = 100_000  # names in a result, and numbers in one of its lists: far beyond any case's
+NAME_LIMIT = 200  # characters of a result's name, or of a string it holds (an error's name)
+
+
 def validate(raw: object) -> Result:
     """A fresh copy of raw made only of plain str, float and list; anything else is refused.
 
@@ -27,13 +31,19 @@ def validate(raw: object) -> Result:
     """
     if type(raw) is not dict:
         raise BadResult(f"the scenario returned {type(raw).__name__}, not a dict of numbers")
+    if len(raw) > RESULT_LIMIT:
+        raise BadResult(f"the scenario returned {len(raw)} results, more than any case has")
     result: Result = {}
     for key, value in raw.items():
         if type(key) is not str:
             raise BadResult(f"a result name must be a string, not {type(key).__name__}")
+        if len(key) > NAME_LIMIT:
+            raise BadResult(f"a result name must be at most {NAME_LIMIT} characters, not {len(key)}")
         if type(value) is str:
-            result[key] = value
+            result[key] = value[:NAME_LIMIT]
         elif type(value) is list:
+            if len(value) > RESULT_LIMIT:
+                raise BadResult(f"{key} holds {len(value)} numbers, more than any case has")
             result[key] = [_number(f"{key}[{i}]", item) for i, item in enumerate(value)]
         else:
             result[key] = _number(key, value)

@@ -46,9 +46,7 @@ class ChildCommand:
 
     argv: list[str]
     cwd: Path
-    preexec: Optional[Callable[[], None]] = None
     env: Optional[dict[str, str]] = None  # None: this process's own (make check's child)
-    user: Optional[int] = None  # a user id to run as (and its group), with no other groups
 
 
 LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT)
@@ -248,7 +246,9 @@ class Session:
                 break
             if self.child is None:
                 try:
-                    self.child = _Child(self.command, self.setup)
+                    startup = STARTUP_SECONDS if self.deadline is None else \
+                        min(STARTUP_SECONDS, self.deadline - time.monotonic())  # within the budget
+                    self.child = _Child(self.command, self.setup, startup)
                 except RuntimeError as error:
                     if not self.started:
                         raise  # the very first child: the set-up is broken, not the candidate
@@ -320,12 +320,10 @@ def kill_all() -> None:
 
 
 class _Child:
-    def __init__(self, command: ChildCommand, setup: dict[str, Any]) -> None:
+    def __init__(self, command: ChildCommand, setup: dict[str, Any], startup: float = STARTUP_SECONDS) -> None:
         self.process = subprocess.Popen(
             command.argv, cwd=command.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=command.preexec,
-            env=command.env, user=command.user, group=command.user,
-            extra_groups=None if command.user is None else [],
+            stderr=subprocess.PIPE, text=True, start_new_session=True, env=command.env,
         )
         with LIVE_LOCK:
             LIVE.add(self)
@@ -338,7 +336,7 @@ class _Child:
                                              STDERR_LINE_LIMIT), daemon=True).start()
         try:
             self._write(setup)
-            ready = _wait_for(self.lines, lambda m: m.get("ready") is True, STARTUP_SECONDS)
+            ready = _wait_for(self.lines, lambda m: m.get("ready") is True, startup)
         except (OSError, TimeoutError, _Flooded):
             ready = None
         if ready is None:
@@ -396,7 +394,12 @@ class _Child:
         if message is None:
             return self._crashed(), False
         try:
-            return Outcome.from_json(message), True
+            outcome = Outcome.from_json(message)
+            # Checked now, not when judged: only plain numbers are kept, however much the line held.
+            return (outcome if outcome.result is None
+                    else replace(outcome, result=validate(outcome.result))), True
+        except BadResult as error:
+            return Outcome(problem=Problem("bad result", str(error)[:300])), True
         except Exception as error:  # whatever the line holds, it costs this case alone
             return Outcome(problem=Problem("bad result", f"{type(error).__name__}: {error}"[:300])), True
 

@@ -17,12 +17,11 @@ own resources. The audit hook is added on top as a tripwire, never relied on.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import os
 import pwd
+import random
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -56,36 +55,51 @@ def bootstrap(home: str, program: bytes, confine: bool, audit: bool) -> str:
                   else f"kata.guard.filter_syscalls({program!r})" if program else "")
     if audit:
         guards.append(f"kata.guard.install_audit_hook({home!r})")
-    return "\n".join([f"import sys\nsys.path.insert(0, {home!r})\nimport kata.guard", *guards,
+    # home goes last on the path: a file the submission plants there (a resource.py, say) can never
+    # stand in for a standard module, least of all before the guard has confined the process.
+    return "\n".join([f"import sys\nsys.path.append({home!r})\nimport kata.guard", *guards,
                       "import kata.runner\nkata.runner.child_main()\n"])
 
 
-def lay_out(workdir: Path, exercise_files: dict[str, bytes], hidden: bool, user: Optional[int]) -> None:
-    """Fill workdir with the submission's files as the package `exercises`, the runner and the
-    suites; the hidden suites only where hidden cases run. The child's user owns workdir and
-    exercises/, nothing else in it: the runner and the suites are root's, read-only to it."""
+def prepare_support(folder: Path, python: str) -> Path:
+    """The case runner and the suites, in folder, compiled once by the child's own Python: each
+    child copies them ready to run rather than compiling them again (a good part of its start).
+    Hash-based .pyc files that are never checked against their source stay valid as copies."""
+    (folder / "kata").mkdir()
+    for module in CHILD_MODULES:
+        shutil.copyfile(ROOT / "kata" / f"{module}.py", folder / "kata" / f"{module}.py")
+    (folder / "tests").mkdir()
+    for suite in [ROOT / "tests" / "__init__.py", *sorted((ROOT / "tests").glob("test_*.py"))]:
+        shutil.copyfile(suite, folder / "tests" / suite.name)
+    if (ROOT / "tests" / "hidden").is_dir():
+        shutil.copytree(ROOT / "tests" / "hidden", folder / "tests" / "hidden",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([python, "-I", "-S", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
+                    str(folder)], check=True, env=dict(CHILD_PATH), stdout=subprocess.DEVNULL)
+    return folder
+
+
+def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidden: bool,
+            user: Optional[int]) -> None:
+    """Fill workdir with the submission's files as the package `exercises`, and the runner and
+    the suites from support (prepare_support); the hidden suites only where hidden cases run. The
+    child's user owns exercises/ alone: workdir, the runner and the suites stay the grader's,
+    so nothing can be planted beside them or put in their place."""
     (workdir / "exercises").mkdir()
     (workdir / "exercises" / "__init__.py").write_text("")
     for name, content in exercise_files.items():
         (workdir / "exercises" / name).write_bytes(content)
-    (workdir / "kata").mkdir()
-    for module in CHILD_MODULES:
-        shutil.copyfile(ROOT / "kata" / f"{module}.py", workdir / "kata" / f"{module}.py")
-    (workdir / "tests").mkdir()
-    for suite in [ROOT / "tests" / "__init__.py", *sorted((ROOT / "tests").glob("test_*.py"))]:
-        shutil.copyfile(suite, workdir / "tests" / suite.name)
-    if hidden and (ROOT / "tests" / "hidden").is_dir():
-        shutil.copytree(ROOT / "tests" / "hidden", workdir / "tests" / "hidden",
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    for path in (workdir / "kata", workdir / "tests"):
-        os.chmod(path, 0o755)
+    # Hard links: copying them costs more than the child's whole start, and no child can write them.
+    shutil.copytree(support / "kata", workdir / "kata", copy_function=os.link)
+    shutil.copytree(support / "tests", workdir / "tests", copy_function=os.link,
+                    ignore=None if hidden else shutil.ignore_patterns("hidden"))
+    os.chmod(workdir, 0o755)
     if user is not None:
-        for path in (workdir, workdir / "exercises", *(workdir / "exercises").iterdir()):
+        for path in (workdir / "exercises", *(workdir / "exercises").iterdir()):
             os.chown(path, user, user)
-        os.chmod(workdir, 0o700)  # another submission's user cannot even look in
 
 
-_next_user = itertools.count()
+_next_user = itertools.count(random.randrange(USERS))  # not the same ids run after run
 _user_lock = threading.Lock()
 
 
@@ -108,6 +122,15 @@ class Sandbox:
     python: str = ""  # the child's interpreter
     separate_user: bool = False  # the child runs as a throwaway user (the grader is root)
 
+    def end_every_process_of(self, user: Optional[int]) -> None:
+        """Kill whatever still runs as this throwaway user: nothing should, as the child can start
+        no process, but nothing of a submission may outlive its grading even if something did."""
+        if user is not None:
+            subprocess.run([*as_user(user), self.python, "-I", "-S", "-c",
+                            "import os, signal\nos.kill(-1, signal.SIGKILL)"],
+                           env=dict(CHILD_PATH), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=30)
+
     @property
     def confined(self) -> bool:
         return self.kind != "none"
@@ -124,26 +147,25 @@ class Sandbox:
 
     def command(self, workdir: Path, user: Optional[int]) -> ChildCommand:
         program = syscall_filter.program() if self.confined else b""
-        if self.kind == "bubblewrap":
+        if self.kind == "bubblewrap":  # its --die-with-parent ends the child with the grader
             return ChildCommand([*bubblewrap_prefix(workdir, self.python), self.python, "-I", "-S", "-c",
-                                 bootstrap(INSIDE, program, confine=False, audit=False)],
-                                workdir, die_with_parent, env={})
+                                 bootstrap(INSIDE, program, confine=False, audit=False)], workdir, env={})
         code = bootstrap(str(workdir), program, confine=self.confined, audit=True)
-        return ChildCommand([self.python, "-I", "-S", "-c", code], workdir, die_with_parent,
-                            env=dict(CHILD_PATH), user=user)
+        return ChildCommand([*as_user(user), self.python, "-I", "-S", "-c", code], workdir,
+                            env=dict(CHILD_PATH))
 
 
-# Loaded before any fork: the child calls it between fork and exec.
-_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-PR_SET_PDEATHSIG = 1
+def as_user(user: Optional[int]) -> list[str]:
+    """util-linux's setpriv before the child's command: as the throwaway user if one is given, with
+    no groups, and killed when the grader's thread that started it ends, however the grader ends
+    (the parent-death signal is set after the change of user, which would clear it).
 
-
-def die_with_parent() -> None:
-    """In the child before exec (after it has become its user, which would clear this): the kernel
-    kills it when the grader's thread that started it ends, however the grader ends, SIGKILL
-    included (bubblewrap's --die-with-parent does the same for its own child)."""
-    if _LIBC is not None:
-        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    No Python runs between fork and exec, so Popen can use vfork rather than copy the grader's
+    memory, PyTorch's included, for every child."""
+    prefix = ["setpriv", "--pdeathsig", "KILL"]
+    if user is not None:
+        prefix += [f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+    return [*prefix, "--"]
 
 
 def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
@@ -158,10 +180,13 @@ def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
         args += ["--ro-bind", prefix, prefix]
     if not python.startswith(("/usr/", prefix)):
         args += ["--ro-bind", python, python]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", str(workdir), INSIDE]
-    for support in ("kata", "tests"):  # the code that runs the cases: read-only to the code it runs
-        if (workdir / support).is_dir():
-            args += ["--ro-bind", str(workdir / support), f"{INSIDE}/{support}"]
+    site_packages = Path(os.path.dirname(os.__file__)) / "site-packages"
+    if site_packages.is_dir():  # -S leaves it off the path; this leaves it out of sight
+        args += ["--tmpfs", str(site_packages)]
+    # The directory read-only, its exercises/ alone writable: nothing planted beside the runner.
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(workdir), INSIDE]
+    if (workdir / "exercises").is_dir():
+        args += ["--bind", str(workdir / "exercises"), f"{INSIDE}/exercises"]
     return args + ["--chdir", INSIDE, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
 
 
@@ -200,6 +225,8 @@ def _kernel_confinement(program_problem: str) -> tuple[str, bool, str]:
     else why not: tried in a child, as the grader will run it."""
     if program_problem:
         return "", False, program_problem
+    if shutil.which("setpriv") is None:
+        return "", False, "setpriv (util-linux) is not installed"
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     candidates = [base_python()]
     if as_root:  # the throwaway user may not reach this Python (pyenv keeps it under /root)
@@ -231,11 +258,10 @@ def _try_confined(python: str, user: Optional[int]) -> str:
         code = (f"import sys\nsys.path.insert(0, '.')\nimport guard, json\n"
                 f"guard.confine('.', {syscall_filter.program()!r})\nprint(json.dumps('ok'))")
         try:
-            probe = subprocess.run([python, "-I", "-S", "-c", code], cwd=home, capture_output=True,
-                                   text=True, timeout=30, env=dict(CHILD_PATH), user=user,
-                                   group=user, extra_groups=[] if user is not None else None)
+            probe = subprocess.run([*as_user(user), python, "-I", "-S", "-c", code], cwd=home,
+                                   capture_output=True, text=True, timeout=30, env=dict(CHILD_PATH))
         except OSError as error:
-            return f"{python} cannot start{' as a throwaway user' if user else ''}: {error}"
+            return f"{python} cannot start: {error}"
         if probe.returncode != 0 or probe.stdout.strip() != '"ok"':
             return (probe.stderr.strip().splitlines() or ["it failed"])[-1][:200]
         return ""

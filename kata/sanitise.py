@@ -24,6 +24,11 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda found: ascii(found[0])[1:-1], text)
 
 
+def visible_line(text: str) -> str:
+    """visible(), newlines and tabs included: a name or message cannot fake a line of its own."""
+    return visible(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
 def capped(text: str, limit: int) -> str:
     """The first limit characters and how many more there were: a 200 kB message stays readable."""
     if len(text) <= limit:

@@ -623,6 +623,68 @@ Value.__init__ = _leaking_init
 '''
 
 
+PLANT_FOR_THE_NEXT_CHILD = '''\
+def _plant_for_the_next_child():
+    """Leave code that the next child would run before its guard confines it (a resource.py beside
+    the runner, a kata/ of its own in place of the grader's), then end this child so that the grader
+    starts another in the same directory. The planted code copies the reference into exercises/."""
+    import os
+    if os.path.exists("exercises/planted"):
+        return  # the second child: whatever was planted has run by now, or never will
+    open("exercises/planted", "w").close()
+    steal = ("import glob as _g, shutil as _s\\n"
+             "for _p in _g.glob(%r):\\n"
+             "    try:\\n"
+             "        _s.copy(_p, 'exercises/')\\n"
+             "    except BaseException:\\n"
+             "        pass\\n" % ($root + "/solutions/*.py"))
+    real_resource = ("import sys as _sys, importlib.machinery as _m, importlib.util as _u, os as _o\\n"
+                     "_spec = _m.PathFinder.find_spec('resource', [p for p in _sys.path\\n"
+                     "    if _o.path.abspath(p or '.') != _o.getcwd()])\\n"
+                     "_real = _u.module_from_spec(_spec)\\n_spec.loader.exec_module(_real)\\n"
+                     "globals().update(vars(_real))\\n")
+    try:
+        with open("resource.py", "w") as file:
+            file.write(steal + real_resource)
+    except BaseException:
+        pass
+    try:
+        os.rename("kata", "kata-original")
+        os.mkdir("kata")
+        for name in os.listdir("kata-original"):
+            if name.endswith(".py"):
+                with open("kata-original/" + name) as original, open("kata/" + name, "w") as copy:
+                    copy.write((steal if name == "guard.py" else "") + original.read())
+    except BaseException:
+        pass
+    os._exit(1)
+
+
+_plant_for_the_next_child()
+'''
+
+RESULTS_THAT_SWELL = '''\
+def _swell_every_answer():
+    """Before each real answer, a result of 330,000 empty lists: 1 MB of JSON, twenty times that
+    as Python objects in whatever keeps it."""
+    import sys
+    runner = sys.modules.get("kata.runner")
+    if runner is None or getattr(runner, "swelling", False):
+        return
+    honest_send = runner._send
+    def send(channel, message):
+        key = message.get("key", "")
+        if key and not key.startswith("import:") and "stuck" not in message:
+            channel.write(\'{"key": "%s", "result": {"x": [%s]}}\\n\' % (key, "[]," * 330000 + "[]"))
+        honest_send(channel, message)
+    runner._send = send
+    runner.swelling = True
+
+
+_swell_every_answer()
+'''
+
+
 @dataclass(frozen=True)
 class Traps:
     """What hostile submissions of one batch aim at, unique to that batch."""
@@ -714,6 +776,8 @@ SUBMISSIONS: dict[str, Callable[[Traps], Files]] = {
         value=appended(stub("value"), filled(NEIGHBOURS_WORK, tmp=str(traps.tmp)))),
     "leaks_what_it_reads": lambda traps: exercise_files(
         value=appended(stub("value"), filled(LEAK, root=str(ROOT)))),
+    "plants_code_for_the_next_child": lambda traps: exercise_files(
+        optim=appended(stub("optim"), filled(PLANT_FOR_THE_NEXT_CHILD, root=str(ROOT)))),
     "endless_backward": lambda traps: exercise_files(
         set(NAMES), backward=with_first_lines(solution("backward"), "backward", "while True:\n    pass")),
 }
@@ -1397,6 +1461,12 @@ def test_reading_the_graders_tree_through_any_route_earns_nothing(run: GraderRun
     """A stub that disarms the audit hook through gc, then opens solutions/value.py by dir_fd, path or
     /proc: the kernel refuses the reads, so it fails as the stubs do."""
     assert_fails_as_the_stubs_do(run, "forges_from_the_graders_tree")
+
+
+def test_code_planted_for_the_next_child_never_runs_before_its_guard(run: GraderRun) -> None:
+    """A stub that writes a resource.py beside the runner and swaps kata/ for its own copy, then
+    crashes so that another child starts there: neither can be written, so nothing is copied in."""
+    assert_graded_exactly(run.report("plants_code_for_the_next_child"), set())
 
 
 def test_system_calls_through_another_architecture_end_the_child(run: GraderRun) -> None:

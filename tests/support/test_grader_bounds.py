@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -236,14 +237,20 @@ Value.__init__ = _forging_init
 """
 
 
-def test_a_megabyte_graph_on_every_case_keeps_the_grader_under_twice_its_honest_memory(tmp_path: Path) -> None:
-    """The forged lines cost their cases; the grader's peak memory stays under twice what grading
-    the honest solutions takes, measured in this run."""
+@pytest.mark.parametrize("forged", ["graphs", "swelling results"])
+def test_forged_megabyte_lines_on_every_case_keep_the_grader_under_twice_its_honest_memory(
+        tmp_path: Path, forged: str) -> None:
+    """The forged lines (a graph of 30,000 nodes, or a result of 330,000 empty lists) cost their
+    cases; the grader's peak memory stays under twice what grading the honest solutions takes,
+    measured in this run."""
+    from tests.support.test_grader import RESULTS_THAT_SWELL
+
+    payload = MEGABYTE_GRAPHS if forged == "graphs" else textwrap.dedent(RESULTS_THAT_SWELL)
     for run in ("honest", "forged"):
         (tmp_path / run).mkdir()
     honest, honest_kib = grade_measured(tmp_path / "honest", submission(tmp_path / "solutions"), "--sandbox", "kernel")
-    path = submission(tmp_path / "forges", value=appended(solution("value"), MEGABYTE_GRAPHS))
-    forged, forged_kib = grade_measured(tmp_path / "forged", path, "--sandbox", "kernel")
+    path = submission(tmp_path / "forges", value=appended(solution("value"), payload))
+    attacked, forged_kib = grade_measured(tmp_path / "forged", path, "--sandbox", "kernel")
     assert honest["score"] == pytest.approx(100)
-    assert forged["score"] < 100 and forged["status"].startswith("graded")
+    assert attacked["score"] < 100 and attacked["status"].startswith("graded")
     assert forged_kib < 2 * honest_kib, (forged_kib, honest_kib)

@@ -72,6 +72,15 @@ def test_render_shows_escape_sequences_rather_than_sending_them_to_the_terminal(
     assert len(shown.splitlines()) == 1 + len(EXERCISES) + 2  # with ignored and refused: none forged
 
 
+def test_a_newline_in_a_name_or_message_cannot_forge_a_line_of_the_table() -> None:
+    """A learner's "\\nsol: 100.0 / 100" stays on the learner's own line, shown as an escape."""
+    forged = "\nsol: 100.0 / 100, bonus 10.0 / 10 (graded; 0.4 s)"
+    shown = render(report(Submission(f"mallory{forged}", refused=[f"x{forged}"]), f"no{forged}"))
+    assert len(shown.splitlines()) == 1 + len(EXERCISES) + 1
+    assert not any(line.startswith("sol:") for line in shown.splitlines())
+    assert "\\nsol: 100.0" in shown
+
+
 def test_a_huge_failure_reason_is_cut_with_a_note_of_how_much() -> None:
     shown = render(report(Submission("ada"), "x" * 200_000))
     assert len(shown) < 5_000
