@@ -104,13 +104,15 @@ def readable_places() -> list[str]:
 
 def confine(home: str, syscall_filter: bytes) -> str:
     """The kernel's boundary for this process and all it runs from now on: Landlock lets it read
-    only home and readable_places() and write only beneath home; seccomp lets it make only the
-    calls kata.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
+    only home and readable_places() and write only in home's exercises/ (so the runner and the
+    suites beside it stay as they are, whoever owns them); seccomp lets it make only the calls
+    kata.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
 
     Returns what the kernel enforces now; OSError where it cannot enforce both.
     """
     libc = _no_new_privileges()
-    abi = _landlock(libc, os.path.realpath(home), readable_places())
+    home = os.path.realpath(home)
+    abi = _landlock(libc, os.path.join(home, "exercises"), [home, *readable_places()])
     _seccomp(libc, syscall_filter)
     return f"Landlock ABI {abi}, seccomp allow-list"
 
@@ -131,8 +133,8 @@ def _no_new_privileges() -> Any:
     return libc
 
 
-def _landlock(libc: Any, home: str, readable: list[str]) -> int:
-    """Restrict this process's file access to home (everything) and readable (reading)."""
+def _landlock(libc: Any, writable: str, readable: list[str]) -> int:
+    """Restrict this process's file access to writable (everything) and readable (reading)."""
     abi = libc.syscall(_LANDLOCK_CREATE_RULESET, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
     if abi < 1:
         raise OSError("this kernel has no Landlock, so reads cannot be confined")
@@ -143,7 +145,7 @@ def _landlock(libc: Any, home: str, readable: list[str]) -> int:
     ruleset = libc.syscall(_LANDLOCK_CREATE_RULESET, attr, len(attr), 0)
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    for place, allowed in [(home, rights), *((p, _READ & rights) for p in readable)]:
+    for place, allowed in [(writable, rights), *((p, _READ & rights) for p in readable)]:
         fd = os.open(place, os.O_PATH | os.O_CLOEXEC)
         if not os.path.isdir(place):
             allowed &= _FILE_RIGHTS

@@ -253,6 +253,7 @@ def _try_confined(python: str, user: Optional[int]) -> str:
     try:
         for module in ("__init__", "guard"):
             shutil.copyfile(ROOT / "kata" / f"{module}.py", home / f"{module}.py")
+        (home / "exercises").mkdir()
         if user is not None:
             os.chown(home, user, user)
         code = (f"import sys\nsys.path.insert(0, '.')\nimport guard, json\n"
