@@ -10,9 +10,9 @@ export KATA_VIA := make
 help:
 	$(KATA) help
 check:
-	$(KATA) check $(EX)
+	$(KATA) check $(EX) $(if $(filter 1,$(ALL)),--all)
 check-solutions:
-	$(KATA) check-solutions $(EX)
+	$(KATA) check-solutions $(EX) $(if $(filter 1,$(ALL)),--all)
 watch:
 	$(KATA) watch
 hint:

@@ -61,7 +61,8 @@ def _in_python(*command: str) -> int:
 def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
     def run(args: argparse.Namespace, rest: list[str]) -> int:
         from . import check
-        return check.main(["--package", package] + (["--exercise", args.name] if args.name else []))
+        return check.main(["--package", package] + (["--exercise", args.name] if args.name else [])
+                          + (["--all"] if args.all else []))
     return run
 
 
@@ -154,6 +155,11 @@ def _exercise(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", default="", help="an exercise, e.g. value")
 
 
+def _exercise_and_all(parser: argparse.ArgumentParser) -> None:
+    _exercise(parser)
+    parser.add_argument("--all", action="store_true", help="every failing case in full, not only the first")
+
+
 def _exercise_and_yes(parser: argparse.ArgumentParser) -> None:
     _exercise(parser)
     parser.add_argument("--yes", action="store_true", help="reset without asking")
@@ -161,11 +167,11 @@ def _exercise_and_yes(parser: argparse.ArgumentParser) -> None:
 
 TARGETS = (
     Target("help", "make help", "python -m kata help", "Show the targets.", _help, needs=()),
-    Target("check", "make check [EX=name]", "python -m kata check [name]",
-           "Check your exercises against PyTorch (name: one exercise).",
-           _check("exercises"), arguments=_exercise),
+    Target("check", "make check [EX=name] [ALL=1]", "python -m kata check [name] [--all]",
+           "Check your exercises against PyTorch (name: one exercise; ALL=1: every failing case in full).",
+           _check("exercises"), arguments=_exercise_and_all),
     Target("check-solutions", "make check-solutions", "python -m kata check-solutions [name]",
-           "The same check on the reference solutions.", _check("solutions"), arguments=_exercise),
+           "The same check on the reference solutions.", _check("solutions"), arguments=_exercise_and_all),
     Target("watch", "make watch", "python -m kata watch",
            "Check again whenever you save a file in exercises/.", _watch, passes_on=True),
     Target("hint", "make hint [EX=name]", "python -m kata hint [name]",

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make check", description=__doc__)
     parser.add_argument("--package", default="exercises", help="exercises (default) or solutions")
     parser.add_argument("--exercise", default="", help="check this exercise alone, e.g. backward")
+    parser.add_argument("--all", action="store_true", help="every failing case in full, not only the first")
     args = parser.parse_args(argv)
     try:
         exercises = [exercise_named(args.exercise)] if args.exercise else list(EXERCISES)
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
-    print(render(scores, args.package, narrowed=bool(args.exercise),
+    print(render(scores, args.package, narrowed=bool(args.exercise), every=args.all,
                  node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)))
     return 0 if all(s.passed for s in scores) else 1
 
@@ -94,14 +95,17 @@ class Picture:
 Part = Union[str, Summary, Comparison, Diagnosis, Picture]
 
 
-def render(scores: list[ExerciseScore], package: str, *, narrowed: bool,
+def render(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: bool = False,
            node_cache: Optional[NodeCache] = None, links: bool = False) -> str:
     """make check's report as text; links makes file-and-line places clickable (OSC 8)."""
-    return as_text(report(scores, package, narrowed=narrowed, node_cache=node_cache), links=links)
+    return as_text(report(scores, package, narrowed=narrowed, every=every, node_cache=node_cache),
+                   links=links)
 
 
-def report(scores: list[ExerciseScore], package: str, *, narrowed: bool,
+def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: bool = False,
            node_cache: Optional[NodeCache] = None) -> list[Part]:
+    """The summary, then the first failing case explained; the exercise's other failing cases by
+    title (the first is not always the telling one), or, with every, each of them in full."""
     core = [s for s in scores if not s.exercise.bonus]
     bonus = [s for s in scores if s.exercise.bonus]
     done = sum(s.passed for s in core)
@@ -128,6 +132,14 @@ def report(scores: list[ExerciseScore], package: str, *, narrowed: bool,
         writes_it = exercise_exporting("numerical_gradient").name
         cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
         parts += explanation(verdict, package, node_cache, cross_check)
+        others = [v for v in failing.verdicts if not v.passed and v is not verdict]
+        if others and every:
+            for other in others:
+                parts += explanation(other, package, node_cache, cross_check)
+        elif others:
+            parts.append("\n".join([f"Also failing in {e.name}:",
+                                    *(f"  ✗ {_titled(other)}" for other in others),
+                                    f"Each in full: {command('check', e.name, every=True)}"]))
     if not narrowed:
         parts.append(f"To check this exercise alone: {command('check', e.name)}")
     return parts
@@ -198,6 +210,11 @@ def _unsettled(s: ExerciseScore) -> str:
 
 def _mark(s: ExerciseScore) -> str:
     return "✓" if s.passed else ("·" if s.blocked_by else "✗")
+
+
+def _titled(verdict: Verdict) -> str:
+    seed = "" if verdict.instance.seed is None else f" (seed {verdict.instance.seed})"
+    return f"{verdict.instance.case.title}{seed}"
 
 
 def explain(verdict: Verdict, package: str, node_cache: Optional[NodeCache] = None,

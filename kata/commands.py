@@ -16,17 +16,21 @@ def via_make() -> bool:
     return os.environ.get("KATA_VIA") == "make"
 
 
-def command(target: str, exercise: str = "", *, yes: bool = False) -> str:
-    """The command a learner types for target, with the exercise (make's EX=) and make's YES=1."""
+def command(target: str, exercise: str = "", *, yes: bool = False, every: bool = False) -> str:
+    """The command a learner types for target, with the exercise (make's EX=), make's YES=1 and
+    make's ALL=1 (every failing case in full)."""
     if os.environ.get("KATA_VIA") == "notebook":
         if target == "check":
-            return f'check("{exercise}")' if exercise else "check()"
-        return "!" + command_without_make(target, exercise, yes)
+            arguments = [f'"{exercise}"'] * bool(exercise) + ["every=True"] * every
+            return f"check({', '.join(arguments)})"
+        return "!" + command_without_make(target, exercise, yes, every)
     if via_make():
-        words = ["make", target] + ([f"EX={exercise}"] if exercise else []) + (["YES=1"] if yes else [])
+        words = (["make", target] + ([f"EX={exercise}"] if exercise else []) + (["YES=1"] if yes else [])
+                 + (["ALL=1"] if every else []))
         return " ".join(words)
-    return command_without_make(target, exercise, yes)
+    return command_without_make(target, exercise, yes, every)
 
 
-def command_without_make(target: str, exercise: str, yes: bool) -> str:
-    return " ".join(["python -m kata", target] + ([exercise] if exercise else []) + (["--yes"] if yes else []))
+def command_without_make(target: str, exercise: str, yes: bool, every: bool = False) -> str:
+    return " ".join(["python -m kata", target] + ([exercise] if exercise else []) + (["--yes"] if yes else [])
+                    + (["--all"] if every else []))

@@ -71,9 +71,10 @@ class Report:
                 f"{body}</div>")
 
 
-def check(exercise: str = "", package: str = "exercises", *,
+def check(exercise: str = "", package: str = "exercises", *, every: bool = False,
           search_path: Optional[Path] = None) -> Report:
-    """Check one exercise (or the whole path) in a fresh child process and return the report."""
+    """Check one exercise (or the whole path) in a fresh child process and return the report;
+    every shows each failing case of the exercise in full, not only the first."""
     exercises = [exercise_named(exercise)] if exercise else list(EXERCISES)
     home = (search_path or ROOT) / package
     scores = checking.check(exercises, package, search_path, oracle_cache.PATH)
@@ -83,7 +84,7 @@ def check(exercise: str = "", package: str = "exercises", *,
     about = exercise or (failing.exercise.name if failing else exercises[-1].name)
     file = home / f"{about}.py"
     with _spelled_for_notebooks():
-        parts = report(scores, package, narrowed=bool(exercise),
+        parts = report(scores, package, narrowed=bool(exercise), every=every,
                        node_cache=NodeCache(checking.NODE_CACHE_PATH))
     return Report(parts, file, file.stat().st_mtime if file.exists() else 0.0, failing is None)
 

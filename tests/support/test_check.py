@@ -13,6 +13,7 @@ import pytest
 
 from kata.cases import Case, Instance, Result, cases_of
 from kata.check import explain, hyperlinked, wants_links
+from kata.commands import command
 from kata.compare import Row, Verdict
 from kata.curriculum import EXERCISES
 from kata.outcome import Problem
@@ -22,6 +23,7 @@ RUNS = {
     "solutions value": ["--package", "solutions", "--exercise", "value"],
     "untouched exercises": [],
     "no such exercise": ["--exercise", "nosuch"],
+    "untouched exercises, all": ["--all"],
 }
 
 Reports = dict[str, subprocess.CompletedProcess[str]]
@@ -182,3 +184,23 @@ def test_make_checks_report_links_the_learners_line_when_asked_and_not_in_a_pipe
     linked, plain = (run.stdout for run in runs)
     assert "\033]8;;file://" in linked and "exercises/derivatives.py#" in linked
     assert "\033" not in plain and "at exercises/derivatives.py, line" in plain
+
+
+def test_the_other_failing_cases_of_the_exercise_follow_by_title_one_a_line(reports: Reports) -> None:
+    """After the first failing case: every other case of that exercise, by title, and how to see each."""
+    out = reports["untouched exercises"].stdout
+    first = EXERCISES[0]
+    titles = [i.case.title + ("" if i.seed is None else f" (seed {i.seed})")
+              for i in (inst for case in cases_of(first.name) for inst in case.instances())]
+    listed = out.split(f"Also failing in {first.name}:\n")[1].split("\nEach in full:")[0].splitlines()
+    assert listed == [f"  ✗ {title}" for title in titles[1:]]
+    assert f"Each in full: {command('check', first.name, every=True)}" in out  # spelled as the child spells it
+
+
+def test_all_shows_every_failing_case_in_full(reports: Reports) -> None:
+    """--all (make's ALL=1) explains each failing case of the exercise, not only the first."""
+    out = reports["untouched exercises, all"].stdout
+    first = EXERCISES[0]
+    instances = [inst for case in cases_of(first.name) for inst in case.instances()]
+    assert out.count(f"✗ {first.name}: ") == len(instances)
+    assert "Also failing" not in out

@@ -31,10 +31,11 @@ def caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_report_is_make_checks_text_under_the_file_and_when_it_was_saved(
-        learner: Learner, tmp_path: Path, caches: Path) -> None:
+        learner: Learner, tmp_path: Path, caches: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     impl = learner(NOT_REVERSED)
     report = check("backward", impl.package, search_path=tmp_path)
     scores = check_package([exercise_named("backward")], impl.package, search_path=tmp_path, cache_path=caches)
+    monkeypatch.setenv("KATA_VIA", "notebook")  # the commands it names are spelled for a notebook
     text = render(scores, impl.package, narrowed=True, node_cache=NodeCache(tmp_path / "nodes.json"))
     saved = time.strftime("%H:%M:%S", time.localtime((tmp_path / impl.package / "backward.py").stat().st_mtime))
     assert str(report) == f"{report.saved_line()}\n\n{text}"
