@@ -57,7 +57,8 @@ class Diagnosis:
     rows: list[NodeRow]
     culprit: Optional[int]  # the node to look at: its forward, its _backward, or the seed
     where: str  # why that node: what is wrong there
-    cause: str  # a named misconception, or ""
+    cause: str  # a named misconception, verified on the learner's numbers, or ""
+    known: str = ""  # without a cause: what the learner's numbers show at that node, if anything
 
     def render(self) -> str:
         lines = ["  Your graph, node by node, root first as backward() visits it:",
@@ -74,6 +75,8 @@ class Diagnosis:
             lines.append(wrapped(f"  → {self.where}"))
         if self.cause:
             lines.append(wrapped(f"  Likely cause: {self.cause}"))
+        elif self.known:
+            lines.append(wrapped(f"  What your numbers show: {self.known}"))
         return "\n".join(lines)
 
 
@@ -146,7 +149,8 @@ def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = Non
             for i, (n, (d, g)) in enumerate(zip(nodes, expected))]
     culprit, where = _culprit(rows)
     cause = _cause(rows, culprit, seed) if culprit is not None else ""
-    return Diagnosis(rows, culprit, where, cause)
+    known = _local_derivative_shown(rows, culprit) if culprit is not None and not cause else ""
+    return Diagnosis(rows, culprit, where, cause, known)
 
 
 def _culprit(rows: list[NodeRow]) -> tuple[Optional[int], str]:
@@ -254,16 +258,26 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
                      "below it never got theirs: call _backward in reverse topological order (root "
                      "first), and let _backward add to the operands' grads.")
     operands = [rows[i] for i in dict.fromkeys(node.operands)]
-    shared = next((o for o in operands if not o.grad_ok and o.uses >= 2), None)
-    if shared is not None:
+    overwritten = next((o for o in operands if not o.grad_ok and o.uses >= 2 and _one_share(o, rows)), None)
+    if overwritten is not None:
         return Cause("`=` instead of `+=`",
-                     f"node {shared.index} is used {shared.uses} times, its users' grads are right, yet "
-                     "its own is not: each use must add its share. Use += in _backward, not =.")
+                     f"node {overwritten.index} is used {overwritten.uses} times and its grad is the "
+                     f"share of one of its users ({overwritten.grad:g}), not the sum of all of them "
+                     f"({overwritten.expected_grad:g}): each use must add its share. Use += in "
+                     "_backward, not =.")
+    repeats = _passed_on_repeatedly(node, rows)
+    if repeats:
+        return Cause("a node's _backward run twice",
+                     f"every operand of node {node.index} got {repeats} times its share: its _backward "
+                     f"ran {repeats} times. Is the node listed more than once in your topological "
+                     "order? Mark a node visited before you walk its operands, and list it once.")
     named = _local_derivative_slip(node, operands)
     if named:
         return named
-    ratios = {round(r.grad / r.expected_grad, 6) for r in wrong if r.expected_grad != 0.0}
-    if len(ratios) == 1:
+    # A stray factor is a claim about every wrong number: it needs several of them, not one.
+    measured = [r for r in wrong if r.expected_grad != 0.0]
+    ratios = {round(r.grad / r.expected_grad, 6) for r in measured}
+    if len(ratios) == 1 and len(measured) >= 2:
         (ratio,) = ratios
         if ratio == -1:
             return Cause("local derivative of the wrong sign",
@@ -277,6 +291,106 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
         return Cause("a stray factor",
                      f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check the seed "
                      "(root.grad starts from 1) and that each local derivative is used exactly once.")
+    return ""
+
+
+def local_derivatives(node: NodeRow, rows: list[NodeRow]) -> Optional[list[tuple[float, str]]]:
+    """PyTorch's local derivative of node with respect to each of its operands, in order, from
+    PyTorch's data, with its formula; None for an op the kata does not know."""
+    args = [rows[i].expected_data for i in node.operands]
+    out = node.expected_data
+    try:
+        if node.op == "+" and len(args) == 2:
+            return [(1.0, "1"), (1.0, "1")]
+        if node.op == "-" and len(args) == 2:
+            return [(1.0, "1"), (-1.0, "-1")]
+        if node.op == "*" and len(args) == 2:
+            return [(args[1], "the other operand"), (args[0], "the other operand")]
+        if node.op == "/" and len(args) == 2:
+            return [(1 / args[1], "1/b"), (-args[0] / args[1] ** 2, "-a/b**2")]
+        if node.op == "neg" and len(args) == 1:
+            return [(-1.0, "-1")]
+        if node.op == "exp" and len(args) == 1:
+            return [(out, "out = e**x")]
+        if node.op == "log" and len(args) == 1:
+            return [(1 / args[0], "1/x")]
+        if node.op == "tanh" and len(args) == 1:
+            return [(1 - out**2, "1 - out**2")]
+        if node.op == "sigmoid" and len(args) == 1:
+            return [(out * (1 - out), "out * (1 - out)")]
+        if node.op == "relu" and len(args) == 1:
+            return [(1.0 if args[0] > 0 else 0.0, "1 if x > 0 else 0")]
+        if node.op.startswith("**") and len(args) == 1:
+            k = float(node.op[2:])
+            return [(k * args[0] ** (k - 1), f"{k:g} * x**{k - 1:g}")]
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+    return None
+
+
+def _shares(operand: NodeRow, rows: list[NodeRow]) -> Optional[list[float]]:
+    """What each use of operand passes it, with its users' grads as the learner has them (right,
+    where this is asked) and PyTorch's local derivatives; None if a user's op is unknown."""
+    shares = []
+    for user in rows:
+        if operand.index not in user.operands:
+            continue
+        derivatives = local_derivatives(user, rows)
+        if derivatives is None:
+            return None
+        shares += [user.grad * d for i, (d, _) in zip(user.operands, derivatives) if i == operand.index]
+    return shares
+
+
+def _one_share(operand: NodeRow, rows: list[NodeRow]) -> bool:
+    """The evidence for `=` instead of `+=`: operand's grad is one use's share, not their sum."""
+    shares = _shares(operand, rows)
+    return shares is not None and len(shares) >= 2 and any(_close(operand.grad, share) for share in shares)
+
+
+def _passes_on_its_shares(node: NodeRow, rows: list[NodeRow]) -> bool:
+    """Whether node's _backward gave each operand that it alone uses exactly its share (one at least)."""
+    derivatives = local_derivatives(node, rows)
+    checked = [(rows[i], d) for i, (d, _) in zip(node.operands, derivatives or [])
+               if rows[i].uses == 1 and node.operands.count(i) == 1]
+    return bool(checked) and all(_close(operand.grad, node.grad * d) for operand, d in checked)
+
+
+def _passed_on_repeatedly(node: NodeRow, rows: list[NodeRow]) -> int:
+    """How many times node's _backward ran, where its operands (used by it alone) each got the same
+    whole multiple, at least 2, of their share, and another node's _backward is right (else the
+    multiple is in every _backward: a stray factor); 0 where the numbers do not show that."""
+    if not any(_passes_on_its_shares(other, rows) for other in rows if other is not node and other.operands):
+        return 0
+    derivatives = local_derivatives(node, rows)
+    if derivatives is None or len(set(node.operands)) != len(node.operands):
+        return 0
+    multiples = set()
+    for i, (d, _) in zip(node.operands, derivatives):
+        operand, share = rows[i], node.grad * d
+        if operand.uses != 1 or share == 0.0:
+            return 0
+        multiples.add(round(operand.grad / share, 6))
+    (multiple,) = multiples if len(multiples) == 1 else (0.0,)
+    return int(multiple) if multiple >= 2 and multiple == int(multiple) else 0
+
+
+def _local_derivative_shown(rows: list[NodeRow], culprit: int) -> str:
+    """The first operand of the culprit whose share is wrong, with the local derivative the learner's
+    _backward applied and PyTorch's, where the numbers tell them apart (an operand it alone uses)."""
+    node = rows[culprit]
+    derivatives = local_derivatives(node, rows)
+    if derivatives is None or node.grad == 0.0 or not node.grad_ok:
+        return ""
+    for i, (right, formula) in zip(node.operands, derivatives):
+        operand = rows[i]
+        if operand.grad_ok or operand.uses != 1 or node.operands.count(i) != 1:
+            continue
+        yours = operand.grad / node.grad
+        return (f"your {node.op} (node {node.index}) passed node {i} {yours:.6g} times its own grad, "
+                f"so your _backward recorded {yours:.6g} as its local derivative; PyTorch's is "
+                f"{formula} = {right:.6g}. Look at the method that makes a {node.op} node, where it "
+                "says what out._backward adds to each operand.")
     return ""
 
 

@@ -20,20 +20,37 @@ def _numbers(result: Result, name: str) -> list[float]:
     return list(value) if isinstance(value, list) else []
 
 
-def step_uphill(yours: Result, expected: Result) -> str:
-    """p + lr * grad instead of p - lr * grad: yours - expected is the same multiple of each grad."""
-    mine, right, grads = _numbers(yours, "data"), _numbers(expected, "data"), _numbers(expected, "grads")
-    if not (len(mine) == len(right) == len(grads)) or not any(grads):
-        return ""
-    # Only the step can be blamed when the grads it steps along are right (a broken backward is not).
+def _step(yours: Result, expected: Result) -> tuple[list[float], list[float], list[float]]:
+    """Each parameter's data before and after the learner's step, and its grad, where the grads are
+    right (only the step can be blamed then, not a broken backward); empty lists otherwise."""
+    before, after, grads = (_numbers(yours, "data before"), _numbers(yours, "data"),
+                            _numbers(expected, "grads"))
     your_grads = _numbers(yours, "grads")
-    if len(your_grads) != len(grads) or not all(map(math.isclose, your_grads, grads)):
-        return ""
-    factors = {round((m - r) / g, 9) for m, r, g in zip(mine, right, grads) if g != 0.0}
+    if (not (len(before) == len(after) == len(grads) == len(your_grads)) or not any(grads)
+            or not all(map(math.isclose, your_grads, grads))):
+        return [], [], []
+    return before, after, grads
+
+
+def step_uphill(yours: Result, expected: Result) -> str:
+    """p + lr * grad instead of p - lr * grad: every parameter moved, by one positive multiple of its grad."""
+    before, after, grads = _step(yours, expected)
+    factors = {round((a - b) / g, 9) for b, a, g in zip(before, after, grads) if g != 0.0}
     if len(factors) == 1 and factors.pop() > 0:
         return Cause("SGD step uphill",
                      "every parameter moved along its grad instead of against it: the loss grows. "
                      "A step is p.data -= lr * p.grad.")
+    return ""
+
+
+def step_moves_nothing(yours: Result, expected: Result) -> str:
+    """An SGD step after which every parameter holds the data it had, though its grad is not 0."""
+    before, after, grads = _step(yours, expected)
+    if before and all(a == b for b, a in zip(before, after)):
+        return Cause("SGD step that moves nothing",
+                     "no parameter moved, though their grads are not 0. `p = p - lr * p.grad` makes a "
+                     "new Value and points the name p at it, leaving the parameter as it was: change "
+                     "the parameter itself, p.data -= lr * p.grad.")
     return ""
 
 

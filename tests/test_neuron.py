@@ -16,6 +16,15 @@ def test_a_neuron_has_one_weight_per_input_and_a_bias(impl: Implementation) -> R
             "bias is last": str(n.parameters()[-1] is n.b)}
 
 
+@graded(kata_keys=("different weights", "every weight in [-1, 1]"))
+def test_each_weight_is_a_draw_of_its_own_in_minus_one_to_one(impl: Implementation) -> Result:
+    """Neuron(20)'s 20 weights are 20 draws of random.uniform(-1, 1): all different, since neurons
+    whose weights start equal get equal grads and never become different."""
+    weights = [w.data for w in impl.Neuron(20).w]
+    return {"different weights": float(len(set(weights))),
+            "every weight in [-1, 1]": str(all(-1.0 <= w <= 1.0 for w in weights))}
+
+
 @graded()
 def test_the_weights_are_labelled_w0_w1_w2_and_the_bias_b(impl: Implementation) -> Result:
     """Neuron(3) labels its weights "w0", "w1", "w2" and its bias "b", so that draw_dot names them."""

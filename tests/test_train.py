@@ -4,7 +4,7 @@ import random
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
-from kata.misconceptions import step_uphill
+from kata.misconceptions import step_moves_nothing, step_uphill
 from kata.scenario_tools import grads, moons, raised, set_parameters
 
 
@@ -35,14 +35,15 @@ def test_losses_refuse_mismatched_or_empty_inputs(impl: Implementation) -> Resul
             "mse empty": raised(lambda: impl.mse_loss([], []))}
 
 
-@graded(misconceptions=(step_uphill,))
+@graded(misconceptions=(step_uphill, step_moves_nothing))
 def test_an_sgd_step_moves_each_parameter_against_its_grad(impl: Implementation) -> Result:
     """p <- p - lr * dL/dp, and the grads are left as they were."""
     ps = [impl.Value(1.0), impl.Value(-2.0), impl.Value(0.5)]
     loss = ps[0] * ps[1] + ps[2] ** 2
     loss.backward()
+    before = [p.data for p in ps]
     impl.sgd_step(ps, 0.1)
-    return {"data": [p.data for p in ps], "grads": grads(ps)}
+    return {"data before": before, "data": [p.data for p in ps], "grads": grads(ps)}
 
 
 @graded()

@@ -40,6 +40,11 @@ RELU_ONE_AT_ZERO = ("value.py", "1.0 if self.data > 0 else 0.0", "1.0 if self.da
 EXP_FROM_OPERAND = ("value.py", '"exp", (e,))', '"exp", (self.data,))')
 PRODUCT_SWAPPED = ("value.py", "(other.data, self.data))", "(self.data, other.data))")
 STEP_UPHILL = ("train.py", "p.data -= lr * p.grad", "p.data += lr * p.grad")
+STEP_MOVES_NOTHING = ("train.py", "p.data -= lr * p.grad", "p = p - lr * p.grad")
+ROOT_PASSED_ON_TWICE = ("backward.py", "    root.grad += 1.0  # d(root)/d(root)\n",
+                        "    root.grad += 1.0  # d(root)/d(root)\n    root._backward()\n")
+TANH_FROM_INPUT = ("value.py", "(1.0 - t * t,)", "(1.0 - self.data * self.data,)")
+LISTED_TWICE = ("backward.py", "        elif id(node) not in visited:\n", "        else:\n")
 BIAS_LEFT_OUT = ("neuron.py", "return self.w + [self.b]", "return self.w")
 SOFTMAX_NOT_SHIFTED = ("softmax.py", "m = max(z.data for z in logits)\n    exps", "m = 0.0\n    exps")
 MOMENTUM_ON_THE_GRAD = ("optim.py", "p.data -= self.lr * self.velocities[i]", "p.data -= self.lr * p.grad")
@@ -134,6 +139,9 @@ PLANTED = {
     "a stray factor of 2": Planted(
         STRAY_FACTOR, "value", "test_sum_passes_its_grad_to_both_operands", 2, ("+", ""),
         "a stray factor"),
+    "the root's _backward called before the walk": Planted(
+        ROOT_PASSED_ON_TWICE, "backward", "test_a_chain_multiplies_local_derivatives", 5, ("tanh", ""),
+        "ran 2 times"),
     "out.grad forgotten in a sum": Planted(
         NO_OUT_GRAD, "value", "test_sum_passes_its_grad_to_both_operands", 2, ("+", ""),
         "multiply each local derivative"),
@@ -168,6 +176,9 @@ NAMED_FROM_RESULTS = {
     "the SGD step goes uphill": (STEP_UPHILL, "train",
                                  "test_an_sgd_step_moves_each_parameter_against_its_grad",
                                  "moved along its grad instead of against it"),
+    "an SGD step that rebinds the name": (STEP_MOVES_NOTHING, "train",
+                                          "test_an_sgd_step_moves_each_parameter_against_its_grad",
+                                          "no parameter moved"),
     "the bias left out of parameters()": (BIAS_LEFT_OUT, "neuron",
                                           "test_a_neuron_has_one_weight_per_input_and_a_bias",
                                           "parameters() gives 3 of the 4 parameters"),
@@ -195,6 +206,26 @@ def test_a_misconception_that_shows_in_the_results_is_named(learner: Learner, bu
     assert not verdict.passed and phrase in verdict.cause, verdict.cause
     assert f"Likely cause: {verdict.cause}" in unfolded(explain(verdict, "exercises"))
     assert verdict_of(learner(None), exercise, case).cause == ""
+
+
+def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners_number(
+        learner: Learner) -> None:
+    """tanh's derivative as 1 - x**2 (x its input): one wrong number is no stray factor; the
+    diagnosis says what the learner's _backward recorded and what PyTorch's is."""
+    verdict = verdict_of(learner(TANH_FROM_INPUT), "value", "test_tanh")
+    diagnosis = diagnosis_of(verdict)
+    assert diagnosis.cause == "" and verdict.cause == ""
+    assert "recorded 0.75 as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
+        diagnosis.render())
+
+
+def test_a_node_listed_twice_in_the_order_is_not_called_an_overwritten_grad(learner: Learner) -> None:
+    """A topological order without its visited check lists a node reached twice twice: its grads
+    are added twice, which is no `=` for `+=` (the learner's += is right) and is not named so."""
+    for case in ("test_the_classic_sanity_expression",):
+        verdict = verdict_of(learner(LISTED_TWICE), "backward", case)
+        assert not verdict.passed
+        assert "+=" not in diagnosis_of(verdict).cause
 
 
 def test_the_table_reads_root_first() -> None:

@@ -40,7 +40,8 @@ def test_every_misconception_in_readmes_table_has_a_planted_test() -> None:
     words = {"`=` instead of `+=`": "ASSIGNS", "not reversed": "NOT_REVERSED", "unseeded": "NOT_SEEDED",
              "`* out.grad`": "NO_OUT_GRAD", "stray": "STRAY_FACTOR", "__rsub__": "SELF_MINUS_OTHER",
              "relu": "RELU_ONE_AT_ZERO", "exp's": "EXP_FROM_OPERAND", "swapped": "PRODUCT_SWAPPED",
-             "uphill": "STEP_UPHILL", "missing from": "BIAS_LEFT_OUT", "zero_grad": "ZERO_GRAD_FIRST_ONLY",
+             "uphill": "STEP_UPHILL", "moves nothing": "STEP_MOVES_NOTHING",
+             "run twice": "ROOT_PASSED_ON_TWICE", "missing from": "BIAS_LEFT_OUT", "zero_grad": "ZERO_GRAD_FIRST_ONLY",
              "max shift": "SOFTMAX_NOT_SHIFTED", "momentum": "MOMENTUM_ON_THE_GRAD",
              "bias correction": "ADAM_UNCORRECTED"}
     for row in rows:
