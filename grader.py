@@ -240,10 +240,11 @@ def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sa
             runnable.append(instance)
     if not runnable:
         return outcomes, broken
-    with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent()) as work:
+    with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent(),
+                                     ignore_cleanup_errors=True) as work:
         WORKDIRS.add(work)
         try:
-            lay_out(Path(work), submission.files, support, hidden, user)
+            lay_out(Path(work), submission.files, support, hidden)
             with Session("exercises", command=sandbox.command(Path(work), user),
                          deadline=deadline) as session:
                 found = _modules_that_do_not_import(session, submission, runnable)

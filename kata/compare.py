@@ -19,7 +19,7 @@ class BadResult(ValueError):
     """A scenario returned something other than named finite numbers, lists of them, or strings."""
 
 
-RESULT_LIMIT = 100_000  # names in a result, and numbers in one of its lists: far beyond any case's
+RESULT_LIMIT = 10_000  # numbers in a result: a hundred times any case's, and few enough to keep
 NAME_LIMIT = 200  # characters of a result's name, or of a string it holds (an error's name)
 
 
@@ -31,8 +31,8 @@ def validate(raw: object) -> Result:
     """
     if type(raw) is not dict:
         raise BadResult(f"the scenario returned {type(raw).__name__}, not a dict of numbers")
-    if len(raw) > RESULT_LIMIT:
-        raise BadResult(f"the scenario returned {len(raw)} results, more than any case has")
+    if len(raw) > RESULT_LIMIT or sum(len(v) for v in raw.values() if type(v) is list) > RESULT_LIMIT:
+        raise BadResult(f"the scenario returned more than {RESULT_LIMIT} numbers, far more than any case has")
     result: Result = {}
     for key, value in raw.items():
         if type(key) is not str:
@@ -42,8 +42,6 @@ def validate(raw: object) -> Result:
         if type(value) is str:
             result[key] = value[:NAME_LIMIT]
         elif type(value) is list:
-            if len(value) > RESULT_LIMIT:
-                raise BadResult(f"{key} holds {len(value)} numbers, more than any case has")
             result[key] = [_number(f"{key}[{i}]", item) for i, item in enumerate(value)]
         else:
             result[key] = _number(key, value)

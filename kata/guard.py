@@ -20,7 +20,7 @@ MiB = 1024 * 1024
 LIMITS = {
     resource.RLIMIT_CPU: 300,  # seconds of CPU for one child, whatever its wall clock
     resource.RLIMIT_AS: 1024 * MiB,
-    resource.RLIMIT_FSIZE: 16 * MiB,
+    resource.RLIMIT_FSIZE: 0,  # no file grows: a grading child writes nothing
     resource.RLIMIT_NOFILE: 64,
     resource.RLIMIT_CORE: 0,
     resource.RLIMIT_NPROC: 64,  # threads, for the throwaway user the child runs as (root ignores it)
@@ -104,15 +104,14 @@ def readable_places() -> list[str]:
 
 def confine(home: str, syscall_filter: bytes) -> str:
     """The kernel's boundary for this process and all it runs from now on: Landlock lets it read
-    only home and readable_places() and write only in home's exercises/ (so the runner and the
-    suites beside it stay as they are, whoever owns them); seccomp lets it make only the calls
+    only home and readable_places() and write nowhere (so the runner and the suites stay as they
+    are, whoever owns them, and no file can fill the disk); seccomp lets it make only the calls
     kata.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
 
     Returns what the kernel enforces now; OSError where it cannot enforce both.
     """
     libc = _no_new_privileges()
-    home = os.path.realpath(home)
-    abi = _landlock(libc, os.path.join(home, "exercises"), [home, *readable_places()])
+    abi = _landlock(libc, [os.path.realpath(home), *readable_places()])
     _seccomp(libc, syscall_filter)
     return f"Landlock ABI {abi}, seccomp allow-list"
 
@@ -133,8 +132,8 @@ def _no_new_privileges() -> Any:
     return libc
 
 
-def _landlock(libc: Any, writable: str, readable: list[str]) -> int:
-    """Restrict this process's file access to writable (everything) and readable (reading)."""
+def _landlock(libc: Any, readable: list[str]) -> int:
+    """Restrict this process's file access to reading what is beneath readable, and no more."""
     abi = libc.syscall(_LANDLOCK_CREATE_RULESET, None, 0, 1)  # LANDLOCK_CREATE_RULESET_VERSION
     if abi < 1:
         raise OSError("this kernel has no Landlock, so reads cannot be confined")
@@ -145,7 +144,7 @@ def _landlock(libc: Any, writable: str, readable: list[str]) -> int:
     ruleset = libc.syscall(_LANDLOCK_CREATE_RULESET, attr, len(attr), 0)
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
-    for place, allowed in [(writable, rights), *((p, _READ & rights) for p in readable)]:
+    for place, allowed in ((p, _READ & rights) for p in readable):
         fd = os.open(place, os.O_PATH | os.O_CLOEXEC)
         if not os.path.isdir(place):
             allowed &= _FILE_RIGHTS

@@ -79,12 +79,11 @@ def prepare_support(folder: Path, python: str) -> Path:
     return folder
 
 
-def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidden: bool,
-            user: Optional[int]) -> None:
+def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidden: bool) -> None:
     """Fill workdir with the submission's files as the package `exercises`, and the runner and
-    the suites from support (prepare_support); the hidden suites only where hidden cases run. The
-    child's user owns exercises/ alone: workdir, the runner and the suites stay the grader's,
-    so nothing can be planted beside them or put in their place."""
+    the suites from support (prepare_support); the hidden suites only where hidden cases run.
+    All of it is the grader's and read-only to the child, which can write nowhere: nothing can be
+    planted beside the runner, and no file can fill the disk."""
     (workdir / "exercises").mkdir()
     (workdir / "exercises" / "__init__.py").write_text("")
     for name, content in exercise_files.items():
@@ -94,9 +93,6 @@ def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidd
     shutil.copytree(support / "tests", workdir / "tests", copy_function=os.link,
                     ignore=None if hidden else shutil.ignore_patterns("hidden"))
     os.chmod(workdir, 0o755)
-    if user is not None:
-        for path in (workdir / "exercises", *(workdir / "exercises").iterdir()):
-            os.chown(path, user, user)
 
 
 _next_user = itertools.count(random.randrange(USERS))  # not the same ids run after run
@@ -182,11 +178,11 @@ def bubblewrap_prefix(workdir: Path, python: str) -> list[str]:
         args += ["--ro-bind", python, python]
     site_packages = Path(os.path.dirname(os.__file__)) / "site-packages"
     if site_packages.is_dir():  # -S leaves it off the path; this leaves it out of sight
-        args += ["--tmpfs", str(site_packages)]
-    # The directory read-only, its exercises/ alone writable: nothing planted beside the runner.
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(workdir), INSIDE]
-    if (workdir / "exercises").is_dir():
-        args += ["--bind", str(workdir / "exercises"), f"{INSIDE}/exercises"]
+        args += ["--tmpfs", str(site_packages), "--remount-ro", str(site_packages)]
+    # Nothing writable anywhere: no file a child writes can fill the disk or the memory, or be
+    # read by anything after it. /dev is read-only too, /dev/shm with it.
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--ro-bind", str(workdir), INSIDE,
+             "--remount-ro", "/"]  # bubblewrap's own root, a tmpfs, last
     return args + ["--chdir", INSIDE, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--"]
 
 
@@ -253,7 +249,6 @@ def _try_confined(python: str, user: Optional[int]) -> str:
     try:
         for module in ("__init__", "guard"):
             shutil.copyfile(ROOT / "kata" / f"{module}.py", home / f"{module}.py")
-        (home / "exercises").mkdir()
         if user is not None:
             os.chown(home, user, user)
         code = (f"import sys\nsys.path.insert(0, '.')\nimport guard, json\n"

@@ -685,6 +685,31 @@ _swell_every_answer()
 '''
 
 
+WRITES_WHERE_IT_RUNS = '''\
+def _write_where_it_runs():
+    """Files and a directory 1500 levels deep in exercises/ and beside it: to fill the disk, and to
+    leave the grader a tree its clean-up cannot remove."""
+    import os
+    for folder in ("exercises", "."):
+        try:
+            for number in range(50):
+                with open(os.path.join(folder, "blob%03d" % number), "wb") as blob:
+                    blob.write(b"x" * (1 << 20))
+        except BaseException:
+            pass
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+            for _ in range(1500):
+                os.mkdir("d", dir_fd=fd)
+                fd = os.open("d", os.O_RDONLY, dir_fd=fd)
+        except BaseException:
+            pass
+
+
+_write_where_it_runs()
+'''
+
+
 @dataclass(frozen=True)
 class Traps:
     """What hostile submissions of one batch aim at, unique to that batch."""
@@ -776,6 +801,7 @@ SUBMISSIONS: dict[str, Callable[[Traps], Files]] = {
         value=appended(stub("value"), filled(NEIGHBOURS_WORK, tmp=str(traps.tmp)))),
     "leaks_what_it_reads": lambda traps: exercise_files(
         value=appended(stub("value"), filled(LEAK, root=str(ROOT)))),
+    "writes_where_it_runs": lambda traps: exercise_files(value=appended(stub("value"), WRITES_WHERE_IT_RUNS)),
     "plants_code_for_the_next_child": lambda traps: exercise_files(
         optim=appended(stub("optim"), filled(PLANT_FOR_THE_NEXT_CHILD, root=str(ROOT)))),
     "endless_backward": lambda traps: exercise_files(
@@ -1467,6 +1493,12 @@ def test_code_planted_for_the_next_child_never_runs_before_its_guard(run: Grader
     """A stub that writes a resource.py beside the runner and swaps kata/ for its own copy, then
     crashes so that another child starts there: neither can be written, so nothing is copied in."""
     assert_graded_exactly(run.report("plants_code_for_the_next_child"), set())
+
+
+def test_a_child_can_write_nothing_where_it_runs(run: GraderRun) -> None:
+    """A stub that writes 50 MB of files and a directory 1500 deep in and beside exercises/ fails
+    as the stubs do: nothing is written, nothing is left, nothing fails the grader's clean-up."""
+    assert_fails_as_the_stubs_do(run, "writes_where_it_runs")
 
 
 def test_system_calls_through_another_architecture_end_the_child(run: GraderRun) -> None:

@@ -237,7 +237,35 @@ Value.__init__ = _forging_init
 """
 
 
-@pytest.mark.parametrize("forged", ["graphs", "swelling results"])
+# On every case, before the honest answer, a result of 4 lists of 99,999 zeros (800 kB): as floats
+# in the grader, sixteen times that.
+MANY_ZEROS = """
+import gc as _gc, json as _json, os as _os
+_WATCHDOGS = [found for found in _gc.get_objects() if type(found).__name__ == "_Watchdog"]
+_SENT = set()
+_honest_init = Value.__init__
+
+
+def _zeros_init(self, *args, **kwargs):
+    running = _WATCHDOGS[0].running if _WATCHDOGS else None
+    if running and running[0] not in _SENT:
+        _SENT.add(running[0])
+        zeros = ",".join("0" * 99999)
+        line = '{"key": %s, "result": {"a": [%s], "b": [%s], "c": [%s], "d": [%s]}}\\n' % (
+            _json.dumps(running[0]), zeros, zeros, zeros, zeros)
+        for fd in range(3, 20):
+            try:
+                _os.write(fd, line.encode())
+            except OSError:
+                pass
+    _honest_init(self, *args, **kwargs)
+
+
+Value.__init__ = _zeros_init
+"""
+
+
+@pytest.mark.parametrize("forged", ["graphs", "swelling results", "many zeros"])
 def test_forged_megabyte_lines_on_every_case_keep_the_grader_under_twice_its_honest_memory(
         tmp_path: Path, forged: str) -> None:
     """The forged lines (a graph of 30,000 nodes, or a result of 330,000 empty lists) cost their
@@ -245,7 +273,8 @@ def test_forged_megabyte_lines_on_every_case_keep_the_grader_under_twice_its_hon
     measured in this run."""
     from tests.support.test_grader import RESULTS_THAT_SWELL
 
-    payload = MEGABYTE_GRAPHS if forged == "graphs" else textwrap.dedent(RESULTS_THAT_SWELL)
+    payload = {"graphs": MEGABYTE_GRAPHS, "swelling results": textwrap.dedent(RESULTS_THAT_SWELL),
+               "many zeros": MANY_ZEROS}[forged]
     for run in ("honest", "forged"):
         (tmp_path / run).mkdir()
     honest, honest_kib = grade_measured(tmp_path / "honest", submission(tmp_path / "solutions"), "--sandbox", "kernel")
