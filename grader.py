@@ -29,7 +29,7 @@ from kata.cases import Case, Instance
 from kata.compare import Verdict
 from kata.cause import name_of
 from kata.curriculum import EXERCISES
-from kata.diagnosis import diagnose
+from kata.diagnosis import diagnose, uses_your_backward
 from kata.outcome import Outcome, Problem, oracle_outcome
 from kata.runner import Session, kill_all
 from kata.sandbox import Sandbox, choose, lay_out, prepare_support
@@ -268,7 +268,8 @@ def named_misconceptions(scores: list[ExerciseScore]) -> dict[str, str]:
             try:  # the graph is the submission's data: a failure here costs this case's name alone
                 name = name_of(v.cause)
                 if not name and v.graph:
-                    diagnosis = diagnose(v.graph, v.seed, v.reference_graph)
+                    diagnosis = diagnose(v.graph, v.seed, v.reference_graph,
+                                         your_backward=uses_your_backward(v.instance.case.exercise))
                     name = name_of(diagnosis.cause) if diagnosis is not None else ""
             except Exception:
                 name = ""

@@ -16,7 +16,7 @@ from typing import Optional, TextIO, Union
 
 from .compare import Row, Verdict
 from .commands import command
-from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, wrapped
+from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
 from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
@@ -250,7 +250,8 @@ def explanation(verdict: Verdict, package: str, node_cache: Optional[NodeCache] 
     else:
         notes = (wrapped(f"  Likely cause: {verdict.cause}"),) if verdict.cause else ()
         parts.append(Comparison(verdict.rows, notes))
-        diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache)
+        diagnosis = (diagnose(verdict.graph, verdict.seed, verdict.reference_graph, node_cache,
+                              your_backward=uses_your_backward(case.exercise))
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:
             parts.append(diagnosis)

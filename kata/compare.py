@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -116,10 +117,14 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
     passed = all(row.ok for row in rows)
     cause = "" if passed else next(
         (named for recognise in case.misconceptions if (named := recognise(yours, expected))),
-        _signs_flipped(rows))
+        _signs_flipped(rows) if _NUMBER_MINUS_VALUE.search(case.source) else "")
     return Verdict(instance, passed, rows=rows, printed=candidate.printed, graph=candidate.graph,
                    seed=candidate.seed, reference_graph=oracle.graph, cause=cause,
                    numerical=candidate.numerical)
+
+
+# A number left of a minus in a case's code ("1 - x"): where __rsub__ runs, and so can be to blame.
+_NUMBER_MINUS_VALUE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*-\s*[A-Za-z_(]")
 
 
 def _signs_flipped(rows: list[Row]) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 from .cause import Cause
+from .curriculum import exercise_named
 
 GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.outcome traces it
 Expected = list[tuple[float, float]]  # PyTorch's (data, grad) for each node
@@ -132,9 +133,16 @@ def _shape_key(nodes: list[GraphNode], seed: float) -> str:
     return hashlib.sha256(json.dumps([shape, float(seed)]).encode()).hexdigest()
 
 
+def uses_your_backward(exercise: str) -> bool:
+    """Whether a case of the exercise runs the learner's backward() (exercise 2 on); exercise 1's
+    cases walk the graph with the kata's own order, so no order or seed of theirs is to blame."""
+    return exercise_named(exercise).number >= exercise_named("backward").number
+
+
 def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = None,
-             cache: Optional[NodeCache] = None) -> Optional[Diagnosis]:
-    """The diagnosis of a traced graph, or None when it cannot be rebuilt (an unknown op, bad data)."""
+             cache: Optional[NodeCache] = None, *, your_backward: bool = True) -> Optional[Diagnosis]:
+    """The diagnosis of a traced graph, or None when it cannot be rebuilt (an unknown op, bad data).
+    your_backward: the case ran the learner's backward() (uses_your_backward)."""
     nodes = _checked(graph)
     if nodes is None:
         return None
@@ -148,7 +156,7 @@ def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = Non
     rows = [NodeRow(i, n[0], n[1], n[2], d, n[3], g, uses[i], tuple(n[4]))
             for i, (n, (d, g)) in enumerate(zip(nodes, expected))]
     culprit, where = _culprit(rows)
-    cause = _cause(rows, culprit, seed) if culprit is not None else ""
+    cause = _cause(rows, culprit, seed, your_backward) if culprit is not None else ""
     known = _local_derivative_shown(rows, culprit) if culprit is not None and not cause else ""
     return Diagnosis(rows, culprit, where, cause, known)
 
@@ -236,7 +244,7 @@ def _replay(nodes: list[GraphNode], seed: float) -> Optional[list[tuple[float, f
         return None
 
 
-def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
+def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) -> str:
     node, root = rows[culprit], rows[-1]
     if not node.data_ok:
         if _close(node.data, -node.expected_data):
@@ -246,13 +254,13 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
                          "self, not self - other.")
         return ""
     if not root.grad_ok:
-        if root.grad == 0.0:
+        if root.grad == 0.0 and your_backward:
             return Cause("root not seeded with 1",
                          "the root's grad is 0: an unseeded root. backward() starts by adding 1.0 to "
                          "root.grad (d root/d root = 1); everything else follows from it.")
         return ""
     wrong = [r for r in rows if not r.grad_ok]
-    if all(r.grad == 0.0 for r in wrong):
+    if all(r.grad == 0.0 for r in wrong) and your_backward:
         return Cause("order not reversed",
                      f"node {node.index} passed its grad on before that grad was complete, so nodes "
                      "below it never got theirs: call _backward in reverse topological order (root "
@@ -265,7 +273,7 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
                      f"share of one of its users ({overwritten.grad:g}), not the sum of all of them "
                      f"({overwritten.expected_grad:g}): each use must add its share. Use += in "
                      "_backward, not =.")
-    repeats = _passed_on_repeatedly(node, rows)
+    repeats = _passed_on_repeatedly(node, rows) if your_backward else 0
     if repeats:
         return Cause("a node's _backward run twice",
                      f"every operand of node {node.index} got {repeats} times its share: its _backward "
@@ -277,7 +285,7 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float) -> str:
     # A stray factor is a claim about every wrong number: it needs several of them, not one.
     measured = [r for r in wrong if r.expected_grad != 0.0]
     ratios = {round(r.grad / r.expected_grad, 6) for r in measured}
-    if len(ratios) == 1 and len(measured) >= 2:
+    if len(ratios) == 1 and len(measured) >= 2 and ratios != {0.0}:  # zeros: nothing arrived, no factor
         (ratio,) = ratios
         if ratio == -1:
             return Cause("local derivative of the wrong sign",

@@ -55,13 +55,13 @@ def step_moves_nothing(yours: Result, expected: Result) -> str:
 
 
 def missing_parameters(yours: Result, expected: Result) -> str:
-    """parameters() leaves some out: fewer parameters, or fewer parameter grads, than expected."""
-    for name in ("parameters", "parameter grads"):
-        mine, right = _numbers(yours, name), _numbers(expected, name)
-        if not (mine and right):
-            continue
-        count, want = (mine[0], right[0]) if name == "parameters" else (len(mine), len(right))
-        if count < want:
+    """parameters() leaves some out: it gives fewer Values than the model holds (its neurons' w and
+    b), and fewer than are due. A model built too small, or a list of lists, is not this slip."""
+    mine, right, held = (_numbers(yours, "parameters"), _numbers(expected, "parameters"),
+                         _numbers(yours, "parameters held"))
+    if mine and right and held and yours.get("kinds in parameters()") == "Value":
+        count, want = mine[0], right[0]
+        if count < want and count < held[0]:
             return Cause("a parameter missing from parameters()",
                          f"parameters() gives {count:g} of the {want:g} parameters: every weight and "
                          "every bias must be in it, or training never updates the ones left out.")
@@ -72,7 +72,9 @@ def zero_grad_incomplete(yours: Result, expected: Result) -> str:
     """zero_grad() sets some grads back to 0 and forgets the others."""
     after, right = _numbers(yours, "after"), _numbers(expected, "after")
     left = [i for i, g in enumerate(after) if g != 0.0]
-    if after and len(after) == len(right) and all(math.isclose(g, 0.0) for g in right) and left:
+    # Some reset and some left: one that resets none (or sets data instead) is not this slip.
+    if (after and len(after) == len(right) and all(math.isclose(g, 0.0) for g in right)
+            and 0 < len(left) < len(after)):
         return Cause("zero_grad() resets only some grads",
                      f"zero_grad() left {len(left)} of {len(after)} grads as they were (parameters "
                      f"{', '.join(map(str, left))}): it must reset every parameter in parameters().")

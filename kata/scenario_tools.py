@@ -76,6 +76,14 @@ def parameter_places(nin: int, nouts: list[int]) -> tuple[str, ...]:
     return tuple(places)
 
 
+def parameters_held(impl: Any, neurons: list[Any], parameters: list[Any]) -> dict[str, Any]:
+    """How many Values the neurons hold (each w and b), and what kinds of thing parameters() gave:
+    evidence a recogniser needs before it says parameters() leaves some out."""
+    held = sum(len(neuron.w) + 1 for neuron in neurons)
+    kinds = sorted({"Value" if isinstance(p, impl.Value) else type(p).__name__ for p in parameters})
+    return {"parameters held": float(held), "kinds in parameters()": ", ".join(kinds)}
+
+
 def grads(values: list[Any]) -> list[float]:
     return [v.grad for v in values]
 

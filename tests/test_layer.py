@@ -6,7 +6,7 @@ from typing import Any
 from kata.cases import Result, graded
 from kata.implementation import Implementation
 from kata.misconceptions import missing_parameters
-from kata.scenario_tools import grads, set_parameters
+from kata.scenario_tools import grads, parameters_held, set_parameters
 
 
 def _layer_case(impl: Implementation, nin: int, nout: int, activation: str, seed: int) -> Result:
@@ -21,13 +21,15 @@ def _layer_case(impl: Implementation, nin: int, nout: int, activation: str, seed
             "input grads": grads(x)}
 
 
-@graded(kata_keys=("neurons", "parameters", "outputs"), misconceptions=(missing_parameters,))
+@graded(kata_keys=("neurons", "parameters", "outputs", "parameters held", "kinds in parameters()"),
+        misconceptions=(missing_parameters,))
 def test_a_layer_returns_one_value_per_neuron(impl: Implementation) -> Result:
     """Layer(3, 4) has 4 neurons of 3 inputs each: 16 parameters; calling it gives a list of 4."""
     layer = impl.Layer(3, 4)
     outs = layer([1.0, 2.0, 3.0])
     return {"neurons": float(len(layer.neurons)), "parameters": float(len(layer.parameters())),
-            "outputs": float(len(outs)), "kind": type(outs).__name__}
+            "outputs": float(len(outs)), "kind": type(outs).__name__,
+            **parameters_held(impl, layer.neurons, layer.parameters())}
 
 
 @graded()

@@ -6,7 +6,7 @@ from typing import Any
 from kata.cases import Result, graded
 from kata.implementation import Implementation
 from kata.misconceptions import missing_parameters
-from kata.scenario_tools import grads, parameter_places, set_parameters
+from kata.scenario_tools import grads, parameter_places, parameters_held, set_parameters
 
 
 def _mlp_case(impl: Implementation, nin: int, nouts: list[int], activation: str,
@@ -21,12 +21,15 @@ def _mlp_case(impl: Implementation, nin: int, nouts: list[int], activation: str,
     return {"outputs": [o.data for o in outs], "parameter grads": grads(model.parameters())}
 
 
-@graded(kata_keys=("layers", "parameters", "neurons per layer"), misconceptions=(missing_parameters,))
+@graded(kata_keys=("layers", "parameters", "neurons per layer", "parameters held", "kinds in parameters()"),
+        misconceptions=(missing_parameters,))
 def test_an_mlp_has_one_layer_per_size(impl: Implementation) -> Result:
     """MLP(3, [4, 4, 1]): layers of 3->4, 4->4 and 4->1: 16 + 20 + 5 = 41 parameters."""
     model = impl.MLP(3, [4, 4, 1])
+    neurons = [neuron for layer in model.layers for neuron in layer.neurons]
     return {"layers": float(len(model.layers)), "parameters": float(len(model.parameters())),
-            "neurons per layer": [float(len(layer.neurons)) for layer in model.layers]}
+            "neurons per layer": [float(len(layer.neurons)) for layer in model.layers],
+            **parameters_held(impl, neurons, model.parameters())}
 
 
 @graded()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -475,7 +475,8 @@ def test_explain_leaves_out_the_node_table_when_no_node_is_wrong(verdict: Verdic
 def test_explain_shows_the_node_table_after_the_rows_when_a_node_is_wrong() -> None:
     """A hand-made failing graph (the root never seeded) puts the table and its cause below the rows."""
     graph = [["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 0.0, [0, 1]]]
-    verdict = Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=graph)
+    # A case of exercise 2, where backward() and so the seed are the learner's.
+    verdict = Verdict(Instance(replace(CASE, exercise="backward"), None), False, rows=WRONG_ROWS, graph=graph)
     shown = explain(verdict, "exercises")
     assert TABLE in shown
     assert shown.index("a.grad") < shown.index(TABLE)
