@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import os
 import re
@@ -18,11 +19,13 @@ from .compare import Row, Verdict
 from .commands import command
 from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
 from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
+from .implementation import Implementation
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
 from .progress import HOME
 from .progress import PATH as PROGRESS_PATH
 from .progress import load as load_progress
+from .outcome import package_home
 from .runner import ROOT, Session
 from .scoring import ExerciseScore, plan, score
 
@@ -255,6 +258,9 @@ def explanation(verdict: Verdict, package: str, node_cache: Optional[NodeCache] 
                      if verdict.graph else None)
         if diagnosis is not None and diagnosis.culprit is not None:
             parts.append(diagnosis)
+        look = where_to_look(verdict, package, diagnosis)
+        if look:
+            parts.append(look)
         if verdict.graph:
             parts.append(Picture(verdict.graph, diagnosis.culprit if diagnosis else None))
         if cross_check:
@@ -285,6 +291,45 @@ def _against_numerical(verdict: Verdict) -> list[str]:
 
 
 IMPORT_ERRORS = ("SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError")
+
+
+# The methods that make a node of each op, where its forward and its local derivatives are written.
+_OP_METHODS = {"+": ("__add__", "__radd__"), "*": ("__mul__", "__rmul__"), "-": ("__sub__", "__rsub__"),
+               "/": ("__truediv__", "__rtruediv__"), "neg": ("__neg__",), "exp": ("exp",), "log": ("log",),
+               "tanh": ("tanh",), "relu": ("relu",), "sigmoid": ("sigmoid",)}
+
+
+def where_to_look(verdict: Verdict, package: str, diagnosis: Optional[Diagnosis]) -> str:
+    """The places in the learner's files where numbers that differ were computed: the method that
+    makes the marked node's op, where the node's local derivative is shown wrong; else the
+    functions and classes of the exercise's own file that the case calls. "" where a named cause
+    says where to look itself, or nothing is found (a file that does not parse, say)."""
+    home = package_home(Implementation(package))
+    if home is None:
+        return ""
+    case = verdict.instance.case
+    if diagnosis is not None and diagnosis.culprit is not None:
+        if not diagnosis.known:
+            return ""
+        op = diagnosis.rows[diagnosis.culprit].op
+        names = _OP_METHODS.get(op, ("__pow__",) if op.startswith("**") else ())
+        files = sorted(home.glob("*.py"))
+    else:
+        names = tuple(dict.fromkeys(re.findall(r"\bimpl\.(\w+)", case.source)))
+        files = [home / f"{case.exercise}.py"]
+    places = [f"{package}/{file.name}, line {line}, in {name}"
+              for file in files for name, line in _definitions(file).items() if name in names]
+    return "\n".join(["  Where your code computed them:", *(f"    {place}" for place in places)]) if places else ""
+
+
+def _definitions(path: Path) -> dict[str, int]:
+    """The functions, methods and classes a file defines, by name, with the line of each."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    return {node.name: node.lineno for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _another_file_that_does_not_import(verdict: Verdict, package: str) -> str:

@@ -170,7 +170,7 @@ def one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def _package_home(impl: Any) -> Optional[Path]:
+def package_home(impl: Any) -> Optional[Path]:
     """The folder of the implementation's package, found without importing it (it may not import)."""
     try:
         spec = importlib.util.find_spec(impl.package)
@@ -183,7 +183,7 @@ def _package_home(impl: Any) -> Optional[Path]:
 
 def learner_line(error: BaseException, impl: Any) -> str:
     """Where in the implementation's own files error was raised: the innermost such frame."""
-    home = _package_home(impl)
+    home = package_home(impl)
     if home is None:
         return ""
     if isinstance(error, SyntaxError) and error.filename:
@@ -198,7 +198,7 @@ def learner_line(error: BaseException, impl: Any) -> str:
 def learner_stack(frame: Optional[FrameType], impl: Any, depth: int = 3) -> str:
     """The innermost frames of a running stack that are in the implementation's files, one a line,
     innermost first."""
-    home = _package_home(impl)
+    home = package_home(impl)
     if home is None or frame is None:
         return ""
     frames = [f for f in traceback.extract_stack(frame) if _inside(f, home)][-depth:]
@@ -217,7 +217,7 @@ def _shown(frame: traceback.FrameSummary, home: Path) -> str:
 def _place(error: BaseException, impl: Any) -> str:
     """Where to look: the learner's own line; for a broken contract, where the learner sets that
     attribute; else the line of the case (in tests/) that ran into it, never a helper's frame."""
-    home = _package_home(impl)
+    home = package_home(impl)
     if isinstance(error, ContractError) and home is not None:
         pattern = re.compile(rf"\.{re.escape(error.attribute)}\s*(:[^=]*)?=[^=]")
         for path in sorted(home.glob("*.py")):

@@ -62,7 +62,7 @@ def totals(found: list[Finding]) -> str:
         f"right? WRONG (another cause):     {share(sum(f.right == 'WRONG' for f in found))}",
         f"expected cause named:             {share(sum(f.named for f in expecting), len(expecting))}"
         " of the entries that expect one",
-        f"learner's line (or node) shown:   {share(sum(f.line for f in found))}",
+        f"learner's line shown:             {share(sum(f.line for f in found))}",
         f"right named cause or line shown:  {share(sum(f.helps for f in found))}",
         f"marked xfail in test_catalogue:   {sum(bool(f.mistake.fails_today) for f in found)}",
     ])
