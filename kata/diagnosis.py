@@ -60,9 +60,22 @@ class Diagnosis:
     where: str  # why that node: what is wrong there
     cause: str  # a named misconception, verified on the learner's numbers, or ""
     known: str = ""  # without a cause: what the learner's numbers show at that node, if anything
+    your_backward: bool = True  # the case ran the learner's backward(), not the kata's own walk
+
+    @property
+    def heading(self) -> str:
+        visits = "backward() visits it" if self.your_backward else "the kata's own walk visits it"
+        return f"Your graph, node by node, root first as {visits}:"
+
+    @property
+    def notes(self) -> list[str]:
+        """The sentences under the table: why the marked node, then the cause, or what is known."""
+        return ([f"→ {self.where}"] * (self.culprit is not None)
+                + ([f"Likely cause: {self.cause}"] if self.cause else
+                   [f"What your numbers show: {self.known}"] if self.known else []))
 
     def render(self) -> str:
-        lines = ["  Your graph, node by node, root first as backward() visits it:",
+        lines = [f"  {self.heading}",
                  f"    {'':2}{'#':>3}  {'op':<8} {'label':<6} {'uses':>4} {'your data':>13} {'PyTorch':>13}"
                  f" {'your grad':>13} {'PyTorch':>13}"]
         for r in reversed(self.rows):
@@ -72,12 +85,7 @@ class Diagnosis:
             lines.append(f"    {mark} {r.index:>3}  {r.op[:8]:<8} {r.label[:6]:<6} {r.uses:>4}"
                          f" {r.data:>13.6g} {r.expected_data:>12.6g}{data_mark}"
                          f" {r.grad:>13.6g} {r.expected_grad:>12.6g}{grad_mark}")
-        if self.culprit is not None:
-            lines.append(wrapped(f"  → {self.where}"))
-        if self.cause:
-            lines.append(wrapped(f"  Likely cause: {self.cause}"))
-        elif self.known:
-            lines.append(wrapped(f"  What your numbers show: {self.known}"))
+        lines += [wrapped(f"  {note}") for note in self.notes]
         return "\n".join(lines)
 
 
@@ -158,7 +166,7 @@ def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = Non
     culprit, where = _culprit(rows)
     cause = _cause(rows, culprit, seed, your_backward) if culprit is not None else ""
     known = _local_derivative_shown(rows, culprit) if culprit is not None and not cause else ""
-    return Diagnosis(rows, culprit, where, cause, known)
+    return Diagnosis(rows, culprit, where, cause, known, your_backward)
 
 
 def _culprit(rows: list[NodeRow]) -> tuple[Optional[int], str]:

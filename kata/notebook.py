@@ -219,11 +219,10 @@ def _diagnosis(diagnosis: Diagnosis) -> str:
     head = ("<tr><th></th><th>#</th><th>op</th><th>label</th><th>uses</th><th>your data</th>"
             "<th>PyTorch</th><th>your grad</th><th>PyTorch</th></tr>")
     rows = [head]
-    for r in reversed(diagnosis.rows):  # root first, as backward() visits the graph
+    for r in reversed(diagnosis.rows):  # root first
         rows.append(_node_row(r, r.index == diagnosis.culprit))
-    text = [f"→ {diagnosis.where}"] + ([f"Likely cause: {diagnosis.cause}"] if diagnosis.cause else [])
-    return ("<p>Your graph, node by node, root first as backward() visits it:</p><table>"
-            + "".join(rows) + "</table>" + "".join(f"<p>{_esc(line)}</p>" for line in text))
+    return (f"<p>{_esc(diagnosis.heading)}</p><table>" + "".join(rows) + "</table>"
+            + "".join(f"<p>{_esc(line)}</p>" for line in diagnosis.notes))
 
 
 def _node_row(r: NodeRow, culprit: bool) -> str:

@@ -18,7 +18,7 @@ import pytest
 from kata.cases import Case, Instance, Result, cases_of
 from kata.check import explain
 from kata.compare import Row, Verdict, judge
-from kata.diagnosis import Diagnosis, NodeCache, diagnose
+from kata.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
 from kata.implementation import Implementation
 from kata.outcome import GRAPH_LIMIT, Outcome, Problem, oracle_outcome, run_in_process
 from kata.runner import ROOT
@@ -86,7 +86,8 @@ def verdict_of(impl: Implementation, exercise: str, name: str) -> Verdict:
 
 def diagnosis_of(verdict: Verdict) -> Diagnosis:
     assert verdict.graph is not None, "the case traced no graph"
-    diagnosis = diagnose(verdict.graph, verdict.seed)
+    diagnosis = diagnose(verdict.graph, verdict.seed,
+                         your_backward=uses_your_backward(verdict.instance.case.exercise))  # as make check
     assert diagnosis is not None, "the traced graph could not be rebuilt in PyTorch"
     return diagnosis
 
@@ -217,6 +218,9 @@ def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners
     assert diagnosis.cause == "" and verdict.cause == ""
     assert "recorded 0.75 as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
         diagnosis.render())
+    # Exercise 1's cases never call the learner's backward(): the table does not say they do.
+    assert "root first as the kata's own walk visits it" in diagnosis.render()
+    assert "backward() visits it" not in diagnosis.render()
 
 
 def test_a_node_listed_twice_in_the_order_is_not_called_an_overwritten_grad(learner: Learner) -> None:
