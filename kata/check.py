@@ -249,6 +249,7 @@ def explanation(verdict: Verdict, package: str, node_cache: Optional[NodeCache] 
             first, *callers = problem.where.splitlines()
             lines.append(f"    at {first}")
             lines += [f"    called from {caller}" for caller in callers]
+        lines += [wrapped(f"  {advice}") for pattern, advice in _KNOWN_ERRORS if pattern.search(problem.message)]
         parts.append("\n".join(lines))
     else:
         notes = (wrapped(f"  Likely cause: {verdict.cause}"),) if verdict.cause else ()
@@ -292,6 +293,16 @@ def _against_numerical(verdict: Verdict) -> list[str]:
 
 IMPORT_ERRORS = ("SyntaxError", "IndentationError", "TabError", "ImportError", "ModuleNotFoundError")
 
+
+# Errors whose message alone shows what the learner did, with what the skeleton expects instead.
+_KNOWN_ERRORS = (
+    (re.compile(r"attribute '_backward' is read-only|has no attribute '_backward'"),
+     "The lecture stores a closure in out._backward; this skeleton does not: Value has __slots__, so "
+     "no _backward can be set on a node. Each operation records its local derivatives instead: "
+     "return _result(forward value, operands, op name, (one local derivative per operand)), and "
+     "the one _backward method, the same for every node, adds local derivative * out.grad to "
+     "each operand's grad. (Drop any self._backward = ... from __init__ too.)"),
+)
 
 # The methods that make a node of each op, where its forward and its local derivatives are written.
 _OP_METHODS = {"+": ("__add__", "__radd__"), "*": ("__mul__", "__rmul__"), "-": ("__sub__", "__rsub__"),

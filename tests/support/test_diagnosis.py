@@ -44,6 +44,8 @@ STEP_MOVES_NOTHING = ("train.py", "p.data -= lr * p.grad", "p = p - lr * p.grad"
 ROOT_PASSED_ON_TWICE = ("backward.py", "    root.grad += 1.0  # d(root)/d(root)\n",
                         "    root.grad += 1.0  # d(root)/d(root)\n    root._backward()\n")
 TANH_FROM_INPUT = ("value.py", "(1.0 - t * t,)", "(1.0 - self.data * self.data,)")
+LECTURE_CLOSURE = ("value.py", "        self.data = float(data)\n",
+                   "        self.data = float(data)\n        self._backward = lambda: None\n")
 LISTED_TWICE = ("backward.py", "        elif id(node) not in visited:\n", "        else:\n")
 BIAS_LEFT_OUT = ("neuron.py", "return self.w + [self.b]", "return self.w")
 SOFTMAX_NOT_SHIFTED = ("softmax.py", "m = max(z.data for z in logits)\n    exps", "m = 0.0\n    exps")
@@ -495,3 +497,13 @@ def test_an_outcome_from_json_keeps_a_graph_the_diagnosis_can_use() -> None:
     assert travelled.graph == outcome.graph and travelled.seed == 2.0
     diagnosis = diagnose(travelled.graph, travelled.seed)
     assert diagnosis is not None and diagnosis.culprit is None
+
+
+def test_a_closure_stored_as_in_the_lecture_is_met_with_what_the_skeleton_expects(learner: Learner) -> None:
+    """self._backward = lambda: None, as the lecture writes it, cannot be set on this skeleton's
+    Value: the first case that meets it says so, and how to record local derivatives instead."""
+    verdict = verdict_of(learner(LECTURE_CLOSURE), "value", "test_a_new_value_holds_a_float_and_a_zero_grad")
+    assert verdict.problem is not None
+    shown = unfolded(explain(verdict, "exercises"))
+    assert "The lecture stores a closure in out._backward; this skeleton does not" in shown
+    assert "return _result(forward value, operands, op name" in shown
