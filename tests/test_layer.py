@@ -54,7 +54,7 @@ def test_a_layer_of_one_neuron_still_returns_a_list(impl: Implementation) -> Res
 
 
 @graded(seeds=(1, 2, 3))
-def test_random_layers(impl: Implementation, seed: int) -> Result:
+def test_layers_of_random_sizes_agree_with_pytorch(impl: Implementation, seed: int) -> Result:
     """Random sizes, activation, parameters and inputs."""
     rng = random.Random(seed)
     return _layer_case(impl, rng.randint(1, 5), rng.randint(1, 5),

@@ -55,13 +55,13 @@ def test_a_relu_mlp(impl: Implementation) -> Result:
 
 
 @graded(places={"parameter grads": parameter_places(2, [3, 2])}, misconceptions=(missing_parameters,))
-def test_several_outputs(impl: Implementation) -> Result:
+def test_two_outputs_each_give_their_grads_to_every_parameter(impl: Implementation) -> Result:
     """MLP(2, [3, 2]): both outputs, and the grads of their sum."""
     return _mlp_case(impl, 2, [3, 2], "tanh", seed=5)
 
 
 @graded(seeds=(1, 2, 3))
-def test_random_mlps(impl: Implementation, seed: int) -> Result:
+def test_mlps_of_random_shapes_agree_with_pytorch(impl: Implementation, seed: int) -> Result:
     """Random depth, sizes, activation, parameters and inputs."""
     rng = random.Random(seed)
     nouts = [rng.randint(1, 4) for _ in range(rng.randint(1, 3))]

@@ -89,7 +89,7 @@ def test_a_wrong_number_of_inputs_is_a_value_error(impl: Implementation) -> Resu
 
 
 @graded(seeds=(1, 2, 3))
-def test_random_neurons(impl: Implementation, seed: int) -> Result:
+def test_neurons_of_random_sizes_agree_with_pytorch(impl: Implementation, seed: int) -> Result:
     """Random size, activation, parameters and inputs."""
     rng = random.Random(seed)
     nin = rng.randint(1, 6)

@@ -46,7 +46,7 @@ def test_product_passes_each_operand_the_other(impl: Implementation) -> Result:
 
 
 @graded()
-def test_quotient(impl: Implementation) -> Result:
+def test_a_quotient_passes_one_over_b_and_minus_a_over_b_squared(impl: Implementation) -> Result:
     """out = a / b; d(out)/da = 1/b, d(out)/db = -a/b**2."""
     a, b = impl.Value(3.0), impl.Value(-4.0)
     out = a / b
@@ -104,7 +104,7 @@ def test_a_number_divided_by_a_value(impl: Implementation) -> Result:
 
 
 @graded()
-def test_exp_and_log(impl: Implementation) -> Result:
+def test_exp_passes_its_result_and_log_one_over_its_input(impl: Implementation) -> Result:
     """d(e**x)/dx = e**x; d(ln y)/dy = 1/y."""
     x, y = impl.Value(0.7), impl.Value(2.5)
     e, ln = x.exp(), y.log()
@@ -114,7 +114,7 @@ def test_exp_and_log(impl: Implementation) -> Result:
 
 
 @graded()
-def test_tanh(impl: Implementation) -> Result:
+def test_tanh_passes_one_minus_its_result_squared(impl: Implementation) -> Result:
     """d(tanh x)/dx = 1 - tanh(x)**2."""
     x = impl.Value(0.5)
     out = x.tanh()
@@ -192,7 +192,7 @@ def test_division_by_zero_is_a_zero_division_error(impl: Implementation) -> Resu
 
 
 @graded(seeds=(1, 2, 3, 4, 5))
-def test_random_expressions(impl: Implementation, seed: int) -> Result:
+def test_every_operation_agrees_in_random_expressions(impl: Implementation, seed: int) -> Result:
     """A random graph of every operation, leaves reused: its value and every leaf's grad."""
     root, leaves = random_expression(impl, seed)
     apply_local_derivatives(root, 1.0)

@@ -135,7 +135,7 @@ PLANTED = {
         RELU_ONE_AT_ZERO, "value", "test_relu_on_both_sides_and_exactly_at_zero", 1, ("relu", ""),
         "at exactly 0"),
     "exp's local derivative taken from the operand": Planted(
-        EXP_FROM_OPERAND, "value", "test_exp_and_log", 1, ("exp", ""), "e**x, the result"),
+        EXP_FROM_OPERAND, "value", "test_exp_passes_its_result_and_log_one_over_its_input", 1, ("exp", ""), "e**x, the result"),
     "the local derivatives of * swapped": Planted(
         PRODUCT_SWAPPED, "value", "test_product_passes_each_operand_the_other", 2, ("*", ""),
         "swapped"),
@@ -215,7 +215,7 @@ def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners
         learner: Learner) -> None:
     """tanh's derivative as 1 - x**2 (x its input): one wrong number is no stray factor; the
     diagnosis says what the learner's _backward recorded and what PyTorch's is."""
-    verdict = verdict_of(learner(TANH_FROM_INPUT), "value", "test_tanh")
+    verdict = verdict_of(learner(TANH_FROM_INPUT), "value", "test_tanh_passes_one_minus_its_result_squared")
     diagnosis = diagnosis_of(verdict)
     assert diagnosis.cause == "" and verdict.cause == ""
     assert "recorded 0.75 as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
