@@ -211,8 +211,10 @@ def test_an_exercises_folder_is_named_after_its_learner(tmp_path: Path) -> None:
     assert [read_submission(folder).name for folder in folders] == ["alice", "bob"]
 
 
-# On every case, before the honest answer, a line that claims a result with a graph of 30,000 nodes (1 MB).
-MEGABYTE_GRAPHS = """
+def forged_before_each_answer(result: str) -> str:
+    """value.py's addition that, on every case, sends before the honest answer a line claiming the
+    result that the expression result builds (the case's key is `key`), on every descriptor."""
+    return """
 import gc as _gc, json as _json, os as _os
 _WATCHDOGS = [found for found in _gc.get_objects() if type(found).__name__ == "_Watchdog"]
 _SENT = set()
@@ -222,9 +224,9 @@ _honest_init = Value.__init__
 def _forging_init(self, *args, **kwargs):
     running = _WATCHDOGS[0].running if _WATCHDOGS else None
     if running and running[0] not in _SENT:
-        _SENT.add(running[0])
-        line = _json.dumps({"key": running[0], "result": {"out": 1.0},
-                            "graph": [["", "x", 1.0, 1.0, []]] * 30000}) + "\\n"
+        key = running[0]
+        _SENT.add(key)
+        line = RESULT + "\\n"
         for fd in range(3, 20):
             try:
                 _os.write(fd, line.encode())
@@ -234,35 +236,16 @@ def _forging_init(self, *args, **kwargs):
 
 
 Value.__init__ = _forging_init
-"""
+""".replace("RESULT", result)
 
 
-# On every case, before the honest answer, a result of 4 lists of 99,999 zeros (800 kB): as floats
-# in the grader, sixteen times that.
-MANY_ZEROS = """
-import gc as _gc, json as _json, os as _os
-_WATCHDOGS = [found for found in _gc.get_objects() if type(found).__name__ == "_Watchdog"]
-_SENT = set()
-_honest_init = Value.__init__
-
-
-def _zeros_init(self, *args, **kwargs):
-    running = _WATCHDOGS[0].running if _WATCHDOGS else None
-    if running and running[0] not in _SENT:
-        _SENT.add(running[0])
-        zeros = ",".join("0" * 99999)
-        line = '{"key": %s, "result": {"a": [%s], "b": [%s], "c": [%s], "d": [%s]}}\\n' % (
-            _json.dumps(running[0]), zeros, zeros, zeros, zeros)
-        for fd in range(3, 20):
-            try:
-                _os.write(fd, line.encode())
-            except OSError:
-                pass
-    _honest_init(self, *args, **kwargs)
-
-
-Value.__init__ = _zeros_init
-"""
+# A result with a graph of 30,000 nodes (1 MB).
+MEGABYTE_GRAPHS = forged_before_each_answer(
+    '_json.dumps({"key": key, "result": {"out": 1.0}, "graph": [["", "x", 1.0, 1.0, []]] * 30000})')
+# A result of 4 lists of 99,999 zeros (800 kB): as floats in the grader, sixteen times that.
+MANY_ZEROS = forged_before_each_answer(
+    '\'{"key": %s, "result": {"a": [%s], "b": [%s], "c": [%s], "d": [%s]}}\' % '
+    '(_json.dumps(key), *[",".join("0" * 99999)] * 4)')
 
 
 @pytest.mark.parametrize("forged", ["graphs", "swelling results", "many zeros"])
