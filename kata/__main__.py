@@ -125,7 +125,9 @@ def _release(kind: str, destination: str) -> Callable[[argparse.Namespace, list[
 
 def _lab(args: argparse.Namespace, rest: list[str]) -> int:
     # Served from the repository's root, so the file browser shows exercises/ beside the notebook.
-    return _in_python("-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+    # Containers and many cloud notebooks run as root, where JupyterLab refuses to start without this.
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return _in_python("-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *as_root,
                       f"--LabApp.default_url=/lab/tree/{NOTEBOOK.relative_to(ROOT).as_posix()}", *rest)
 
 
