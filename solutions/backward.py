@@ -36,7 +36,9 @@ def backward(root: Value) -> None:
     """Set every node's grad to d(root)/d(node), adding to the leaves' grads."""
     order = topological_order(root)
     for node in order:
-        if node._prev:  # interior grads are recomputed; leaves accumulate
+        # An interior node's grad is this root's alone: left over from an earlier backward(), it
+        # would be passed on twice. A leaf's accumulates, as PyTorch's does, until zero_grad().
+        if node._prev:
             node.grad = 0.0
     root.grad += 1.0  # d(root)/d(root)
     for node in reversed(order):

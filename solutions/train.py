@@ -23,7 +23,8 @@ def hinge_loss(scores: Sequence[Value], labels: Sequence[float]) -> Value:
 
 
 def sgd_step(parameters: Sequence[Value], lr: float) -> None:
-    """Move every parameter a step of size lr against its gradient."""
+    """One step of stochastic gradient descent (SGD): every parameter moves lr times its
+    gradient, against it, downhill."""
     for p in parameters:
         p.data -= lr * p.grad
 

@@ -34,6 +34,8 @@ class Value:
         self.data = float(data)
         self.grad = 0.0
         self.label = label
+        # A tuple, in order: a * a lists a twice, and _local_grads pairs with the operands one
+        # by one. A set would keep a once and lose the pairing.
         self._prev = tuple(_children)
         self._op = _op
         self._local_grads: tuple[float, ...] = ()  # d(self)/d(operand), one per operand

@@ -103,7 +103,9 @@ _RECURSIVE_SEARCH = (
     "    visit(root)\n")
 
 _INTERIOR_RESET = ("    for node in order:\n"
-                   "        if node._prev:  # interior grads are recomputed; leaves accumulate\n"
+                   "        # An interior node's grad is this root's alone: left over from an earlier backward(), it\n"
+                   "        # would be passed on twice. A leaf's accumulates, as PyTorch's does, until zero_grad().\n"
+                   "        if node._prev:\n"
                    "            node.grad = 0.0\n")
 _SEED = "    root.grad += 1.0  # d(root)/d(root)\n"
 
@@ -197,9 +199,7 @@ CATALOGUE: list[Mistake] = [
     Mistake("interior grads never cleared",
             ("backward.py", _INTERIOR_RESET, "")),
     Mistake("backward clears the leaves' grads too",
-            ("backward.py", "        if node._prev:  # interior grads are recomputed; leaves accumulate\n"
-                            "            node.grad = 0.0",
-             "        node.grad = 0.0")),
+            ("backward.py", "        if node._prev:\n            node.grad = 0.0", "        node.grad = 0.0")),
     Mistake("the root's _backward called for every node",
             ("backward.py", "        node._backward()", "        root._backward()"), STRAY_FACTOR),
 
