@@ -22,13 +22,22 @@ sys.path.insert(0, str(ROOT))
 REPEATS = 5
 
 from kata.watch import DEFAULT_INTERVAL  # noqa: E402
+from tests.support.test_catalogue import CATALOGUE  # noqa: E402
 from tests.support.test_diagnosis import (  # noqa: E402  (the tests' own planted bugs)
-    ASSIGNS, NO_OUT_GRAD, NOT_REVERSED, NOT_SEEDED, RELU_ONE_AT_ZERO, SELF_MINUS_OTHER, Bug)
+    ADAM_UNCORRECTED, ASSIGNS, BIAS_LEFT_OUT, NO_OUT_GRAD, NOT_REVERSED, NOT_SEEDED, RELU_ONE_AT_ZERO,
+    SELF_MINUS_OTHER, SOFTMAX_NOT_SHIFTED, STEP_UPHILL, Bug)
 
+_CATALOGUED = {mistake.name: mistake.bug for mistake in CATALOGUE}
+# One failing state at least in every exercise: each run goes as far as that exercise.
 PLANTED: dict[str, Bug] = {
+    "one-sided central difference": _CATALOGUED["central difference written one-sided"],
     "= instead of +=": ASSIGNS, "order not reversed": NOT_REVERSED, "root not seeded": NOT_SEEDED,
     "* out.grad missing": NO_OUT_GRAD, "1 - x as x - 1": SELF_MINUS_OTHER,
-    "relu'(0) = 1": RELU_ONE_AT_ZERO,
+    "relu'(0) = 1": RELU_ONE_AT_ZERO, "bias left out of parameters": BIAS_LEFT_OUT,
+    "nin and nout swapped": _CATALOGUED["nin and nout swapped"],
+    "x fed to every layer": _CATALOGUED["mlp feeds x to every layer"],
+    "SGD step uphill": STEP_UPHILL, "softmax without the shift": SOFTMAX_NOT_SHIFTED,
+    "Adam without bias correction": ADAM_UNCORRECTED,
 }
 
 
@@ -100,7 +109,7 @@ def main() -> None:
     print(f"make check-solutions, repeat {repeat:6.2f} s  {repeat / torch:5.2f} x import torch  "
           f"(target 0.25 x)")
     for mistake, taken in failing.items():
-        print(f"make check, repeat, failing: {mistake:<20} {taken:5.2f} s  {taken / torch:5.2f} x "
+        print(f"make check, repeat, failing: {mistake:<30} {taken:5.2f} s  {taken / torch:5.2f} x "
               "import torch  (target 0.25 x)")
     print(f"make watch, report after a save: at most {DEFAULT_INTERVAL:g} s polling + {watch:.2f} s "
           f"= {DEFAULT_INTERVAL + watch:.2f} s  (target 0.5 s)")
