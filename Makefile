@@ -5,7 +5,7 @@ KATA := @$(PYTHON) -m kata
 export KATA_VIA := make
 
 .DEFAULT_GOAL := help
-.PHONY: help check check-solutions watch hint reveal reset demo graph lab test typecheck bench release gradescope clean
+.PHONY: help check check-solutions watch hint reveal reset demo graph lab test typecheck bench mutants release gradescope clean
 
 help:
 	$(KATA) help
@@ -33,6 +33,8 @@ typecheck:
 	$(KATA) typecheck
 bench:
 	$(KATA) bench
+mutants:
+	$(KATA) mutants
 release:
 	$(KATA) release
 gradescope:

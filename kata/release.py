@@ -15,7 +15,8 @@ from pathlib import Path
 from .runner import ROOT
 
 # Instructors' material: the reference, the hidden cases, the grader and its own tests.
-NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/")
+NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/",
+                    "requirements-mutants.txt", "docs/mutants.md")
 FOR_GRADESCOPE = ("grader.py", "requirements.txt", "kata/", "tests/__init__.py", "tests/test_",
                   "tests/hidden/")
 
