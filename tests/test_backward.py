@@ -16,6 +16,16 @@ def test_backward_seeds_the_root_with_one(impl: Implementation) -> Result:
 
 
 @graded()
+def test_backward_from_a_leaf_adds_one_to_its_grad_each_time(impl: Implementation) -> Result:
+    """A leaf is its own root: d(x)/d(x) = 1, and a leaf's grad accumulates, so twice gives 2."""
+    x = impl.Value(3.0)
+    x.backward()
+    once = x.grad
+    x.backward()
+    return {"x.grad after one backward()": once, "x.grad after two": x.grad}
+
+
+@graded()
 def test_a_chain_multiplies_local_derivatives(impl: Implementation) -> Result:
     """out = tanh(w*x + b): d(out)/dw = (1 - out**2) * x, and so on down the chain."""
     x, w, b = impl.Value(0.5, label="x"), impl.Value(-1.5, label="w"), impl.Value(0.25, label="b")

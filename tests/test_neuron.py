@@ -8,13 +8,14 @@ from kata.misconceptions import missing_parameters, zero_grad_incomplete
 from kata.scenario_tools import grads, parameters_held, raised, set_parameters
 
 
-@graded(kata_keys=("weights", "parameters", "parameters held", "kinds in parameters()"),
+@graded(kata_keys=("weights", "parameters", "parameters held", "kinds in parameters()", "bias at first"),
         misconceptions=(missing_parameters,))
 def test_a_neuron_has_one_weight_per_input_and_a_bias(impl: Implementation) -> Result:
-    """Neuron(3) has 3 weights and a bias: 4 parameters, the bias last."""
+    """Neuron(3) has 3 weights and a bias that starts at 0: 4 parameters, the bias last."""
     n = impl.Neuron(3)
     return {"weights": float(len(n.w)), "parameters": float(len(n.parameters())),
-            "bias is last": str(n.parameters()[-1] is n.b), **parameters_held(impl, [n], n.parameters())}
+            "bias is last": str(n.parameters()[-1] is n.b), "bias at first": n.b.data,
+            **parameters_held(impl, [n], n.parameters())}
 
 
 @graded(kata_keys=("different weights", "every weight in [-1, 1]"))

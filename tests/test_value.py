@@ -178,17 +178,17 @@ def test_a_value_as_exponent_is_a_type_error(impl: Implementation) -> Result:
 
 @graded()
 def test_log_of_zero_or_a_negative_number_is_a_value_error(impl: Implementation) -> Result:
-    """ln x exists only for x > 0."""
-    return {"log(0)": raised(lambda: impl.Value(0.0).log()),
+    """ln x exists only for x > 0: ln 0.5 is fine (about -0.69), ln 0 and ln -1 are not."""
+    return {"log(0.5)": raised(lambda: impl.Value(0.5).log()), "log(0)": raised(lambda: impl.Value(0.0).log()),
             "log(-1)": raised(lambda: impl.Value(-1.0).log())}
 
 
 @graded()
 def test_division_by_zero_is_a_zero_division_error(impl: Implementation) -> Result:
-    """a / 0, a / Value(0) and 1 / Value(0) raise ZeroDivisionError."""
+    """a / 0, a / Value(0) and 1 / Value(0) raise ZeroDivisionError; a / 1 does not."""
     a = impl.Value(1.0)
     return {"a / 0": raised(lambda: a / 0), "a / Value(0)": raised(lambda: a / impl.Value(0.0)),
-            "1 / Value(0)": raised(lambda: 1 / impl.Value(0.0))}
+            "1 / Value(0)": raised(lambda: 1 / impl.Value(0.0)), "a / 1": raised(lambda: a / 1)}
 
 
 @graded(seeds=(1, 2, 3, 4, 5))
