@@ -40,11 +40,13 @@ def test_the_central_error_shrinks_like_h_squared_the_one_sided_like_h(impl: Imp
 
 @graded(rel_tol=1e-8)
 def test_a_numerical_gradient_has_one_partial_derivative_per_input(impl: Implementation) -> Result:
-    """f(a, b, c) = a*b + c**2 / a at (2, 3, 4): df/da = b - c**2/a**2, df/db = a, df/dc = 2c/a."""
+    """f(a, b, c) = a*b + c**2 / a at (2, 3, 4): df/da = b - c**2/a**2, df/db = a, df/dc = 2c/a.
+    With h = 0.5 given, each estimate moves its input by 0.5: less close, as the h given says."""
     def f(a: float, b: float, c: float) -> float:
         return a * b + c**2 / a
 
-    return {"gradient": impl.numerical_gradient(f, [2.0, 3.0, 4.0])}
+    return {"gradient": impl.numerical_gradient(f, [2.0, 3.0, 4.0]),
+            "gradient with h = 0.5": impl.numerical_gradient(f, [2.0, 3.0, 4.0], h=0.5)}
 
 
 @graded()

@@ -37,7 +37,11 @@ def test_adams_first_step_moves_every_parameter_by_about_lr(impl: Implementation
         p.grad = g  # an optimizer reads only data and grad: here the grads are set by hand
     before = [p.data for p in ps]
     impl.Adam(ps, lr=0.1).step()
-    return {"moved by": [p.data - b for p, b in zip(ps, before)], "grads": grads(ps)}
+    default = impl.Value(1.0)
+    default.grad = 2.0
+    impl.Adam([default]).step()  # lr left at its default, PyTorch's 0.001
+    return {"moved by": [p.data - b for p, b in zip(ps, before)], "grads": grads(ps),
+            "moved by, default lr": default.data - 1.0}
 
 
 @graded()
