@@ -32,7 +32,7 @@ from kata.curriculum import EXERCISES
 from kata.diagnosis import diagnose, uses_your_backward
 from kata.outcome import Outcome, Problem, oracle_outcome
 from kata.runner import Session, kill_all
-from kata.sandbox import Sandbox, choose, lay_out, prepare_support
+from kata.sandbox import Sandbox, add_hidden, choose, lay_out, prepare_support
 from kata.sanitise import capped, csv_cell, visible, visible_line
 from kata.scoring import ExerciseScore, Plan, plan, points_of, score
 
@@ -197,26 +197,13 @@ def grade_apart(submission: Submission, grading_plan: Plan, sandbox: Sandbox, su
 
 def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox, support: Path,
           budget: float = SUBMISSION_BUDGET) -> Report:
-    """Every case of the plan on one submission, in at most budget seconds of running it.
-
-    Hidden cases run in a child and a directory of their own, beside the visible ones: nothing
-    a visible case reports can carry a hidden case's code, nor its results.
-    """
+    """Every case of the plan on one submission, in at most budget seconds of running it."""
     start = time.monotonic()
     user = sandbox.user()
-
-    def run_candidate(instances: list[Instance]) -> dict[str, Outcome]:
-        visible = [i for i in instances if not i.case.hidden]
-        hidden = [i for i in instances if i.case.hidden]
-        outcomes, broken = _run_in_child(submission, visible, sandbox, support, user, start + budget,
-                                         hidden=False, broken={})
-        if hidden:  # after the visible cases: a module that did not import there is not tried again
-            outcomes.update(_run_in_child(submission, hidden, sandbox, support, user, start + budget,
-                                          hidden=True, broken=broken)[0])
-        return outcomes
-
     try:
-        scores = score(grading_plan, run_candidate, stop_at_first_failure=False)
+        scores = score(grading_plan, lambda instances: _run_in_child(submission, instances, sandbox, support,
+                                                                     user, start + budget),
+                       stop_at_first_failure=False)
     finally:
         sandbox.end_every_process_of(user)
     return Report(submission, scores, time.monotonic() - start, named_misconceptions(scores),
@@ -224,35 +211,38 @@ def grade(submission: Submission, grading_plan: Plan, sandbox: Sandbox, support:
 
 
 def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sandbox, support: Path,
-                  user: int | None, deadline: float, hidden: bool,
-                  broken: dict[str, Problem]) -> tuple[dict[str, Outcome], dict[str, Problem]]:
-    """The instances' outcomes from one child, in a fresh directory holding their suites only, and
-    the modules found broken (with those already known to be): no child at all if nothing can run."""
+                  user: int | None, deadline: float) -> dict[str, Outcome]:
+    """The instances' outcomes from one child in a fresh directory: the visible cases first, with
+    no hidden suite in reach, then the hidden ones, once every visible outcome is in. Nothing a
+    visible case reports can carry a hidden case's code, nor its results."""
     outcomes: dict[str, Outcome] = {}
     runnable = []
     for instance in instances:
-        module = instance.case.exercise
-        if f"{module}.py" not in submission.files:
-            outcomes[instance.key] = Outcome(problem=Problem("missing", f"the submission has no {module}.py"))
-        elif module in broken:
-            outcomes[instance.key] = Outcome(problem=broken[module])
-        else:
+        if f"{instance.case.exercise}.py" in submission.files:
             runnable.append(instance)
+        else:
+            message = f"the submission has no {instance.case.exercise}.py"
+            outcomes[instance.key] = Outcome(problem=Problem("missing", message))
     if not runnable:
-        return outcomes, broken
+        return outcomes
     with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent(),
                                      ignore_cleanup_errors=True) as work:
         WORKDIRS.add(work)
         try:
-            lay_out(Path(work), submission.files, support, hidden)
+            lay_out(Path(work), submission.files, support)
             with Session("exercises", command=sandbox.command(Path(work), user),
                          deadline=deadline) as session:
-                found = _modules_that_do_not_import(session, submission, runnable)
-                for instance in [i for i in runnable if i.case.exercise in found]:
-                    outcomes[instance.key] = Outcome(problem=found[instance.case.exercise])
-                running = [i for i in runnable if i.case.exercise not in found]
-                outcomes.update(session.run(running) if running else {})
-            return outcomes, {**broken, **found}
+                broken = _modules_that_do_not_import(session, submission, runnable)
+                for instance in [i for i in runnable if i.case.exercise in broken]:
+                    outcomes[instance.key] = Outcome(problem=broken[instance.case.exercise])
+                running = [i for i in runnable if i.case.exercise not in broken]
+                visible = [i for i in running if not i.case.hidden]
+                hidden = [i for i in running if i.case.hidden]
+                outcomes.update(session.run(visible) if visible else {})
+                if hidden:
+                    add_hidden(Path(work), support)
+                    outcomes.update(session.run(hidden))
+            return outcomes
         finally:
             WORKDIRS.discard(work)
 
@@ -286,7 +276,7 @@ def _modules_that_do_not_import(session: Session, submission: Submission,
     """
     present = [e.name for e in EXERCISES if f"{e.name}.py" in submission.files]
     uses = {module: _imported_modules(submission.files[f"{module}.py"]) for module in present}
-    # Only the modules these instances need: the hidden cases' child has no use for the others.
+    # Only the modules these instances need.
     needed_by_instances = {needed for exercise in {i.case.exercise for i in instances}
                            for needed in _with_dependencies(exercise, uses) + _with_dependencies("value", uses)}
     modules = [module for module in present if module in needed_by_instances]

@@ -79,9 +79,9 @@ def prepare_support(folder: Path, python: str) -> Path:
     return folder
 
 
-def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidden: bool) -> None:
+def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path) -> None:
     """Fill workdir with the submission's files as the package `exercises`, and the runner and
-    the suites from support (prepare_support); the hidden suites only where hidden cases run.
+    the visible suites from support (prepare_support); the hidden ones come later (add_hidden).
     All of it is the grader's and read-only to the child, which can write nowhere: nothing can be
     planted beside the runner, and no file can fill the disk."""
     (workdir / "exercises").mkdir()
@@ -91,8 +91,15 @@ def lay_out(workdir: Path, exercise_files: dict[str, bytes], support: Path, hidd
     # Hard links: copying them costs more than the child's whole start, and no child can write them.
     shutil.copytree(support / "kata", workdir / "kata", copy_function=os.link)
     shutil.copytree(support / "tests", workdir / "tests", copy_function=os.link,
-                    ignore=None if hidden else shutil.ignore_patterns("hidden"))
+                    ignore=shutil.ignore_patterns("hidden"))
     os.chmod(workdir, 0o755)
+
+
+def add_hidden(workdir: Path, support: Path) -> None:
+    """Add the hidden suites to a laid-out workdir, once every visible outcome is in: until then
+    the child has no hidden case to read, so nothing a visible case reports can carry one."""
+    if (support / "tests" / "hidden").is_dir():
+        shutil.copytree(support / "tests" / "hidden", workdir / "tests" / "hidden", copy_function=os.link)
 
 
 _next_user = itertools.count(random.randrange(USERS))  # not the same ids run after run
