@@ -65,7 +65,7 @@ def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
     def run(args: argparse.Namespace, rest: list[str]) -> int:
         from . import check
         return check.main(["--package", package] + (["--exercise", args.name] if args.name else [])
-                          + (["--all"] if args.all else []))
+                          + (["--all"] if args.all else []) + (["--summary", args.summary] if args.summary else []))
     return run
 
 
@@ -193,6 +193,8 @@ def _exercise(parser: argparse.ArgumentParser) -> None:
 def _exercise_and_all(parser: argparse.ArgumentParser) -> None:
     _exercise(parser)
     parser.add_argument("--all", action="store_true", help="every failing case in full, not only the first")
+    parser.add_argument("--summary", default="", metavar="FILE",
+                        help="also append the table, in Markdown, to FILE (a CI job summary)")
 
 
 def _exercise_and_yes(parser: argparse.ArgumentParser) -> None:

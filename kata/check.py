@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--package", default="exercises", help="exercises (default) or solutions")
     parser.add_argument("--exercise", default="", help="check this exercise alone, e.g. backward")
     parser.add_argument("--all", action="store_true", help="every failing case in full, not only the first")
+    parser.add_argument("--summary", type=Path, help="also append the table, in Markdown, to this file "
+                        "(GitHub Actions shows $GITHUB_STEP_SUMMARY on the run's page)")
     args = parser.parse_args(argv)
     try:
         exercises = [exercise_named(args.exercise)] if args.exercise else list(EXERCISES)
@@ -48,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         remember(scores)
     print(render(scores, args.package, narrowed=bool(args.exercise), every=args.all,
                  node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)))
-    return 0 if all(s.passed for s in scores) else 1
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(as_markdown(scores, args.package))
+    # The bonus is optional: a whole check succeeds once every core exercise passes.
+    needed = scores if args.exercise else [s for s in scores if not s.exercise.bonus]
+    return 0 if all(s.passed for s in needed) else 1
 
 
 def check(exercises: list[Exercise], package: str, search_path: Optional[Path] = None,
@@ -110,16 +117,8 @@ def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: 
     """The summary, then the first failing case explained; the exercise's other failing cases by
     title (the first is not always the telling one), or, with every, each of them in full."""
     core = [s for s in scores if not s.exercise.bonus]
-    bonus = [s for s in scores if s.exercise.bonus]
-    done = sum(s.passed for s in core)
-    points = sum(s.points for s in core)
     total = sum(s.exercise.points for s in core)
-    head = (f"Backpropagation kata ({package}/): {done} of {len(core)} exercises pass, "
-            f"{points:.1f} of {total} points")
-    if bonus:
-        head += (f"; bonus {sum(s.points for s in bonus):.1f} of "
-                 f"{sum(s.exercise.points for s in bonus)}")
-    parts: list[Part] = [head, Summary(scores)]
+    parts: list[Part] = [_headline(scores, package), Summary(scores)]
     failing = next((s for s in scores if not s.passed), None)
     if failing is None:
         return parts + ["Every case agrees with PyTorch. Well done!"]
@@ -202,6 +201,30 @@ def _summary_lines(scores: list[ExerciseScore]) -> str:
             lines.append(f"{head} {s.points:5.1f} / {e.points:<3} "
                          f"{s.passed_count} of {len(s.verdicts)} cases{_unsettled(s)}")
     return "\n".join(lines)
+
+
+def _headline(scores: list[ExerciseScore], package: str) -> str:
+    core = [s for s in scores if not s.exercise.bonus]
+    bonus = [s for s in scores if s.exercise.bonus]
+    head = (f"Backpropagation kata ({package}/): {sum(s.passed for s in core)} of {len(core)} exercises "
+            f"pass, {sum(s.points for s in core):.1f} of {sum(s.exercise.points for s in core)} points")
+    if bonus:
+        head += (f"; bonus {sum(s.points for s in bonus):.1f} of "
+                 f"{sum(s.exercise.points for s in bonus)}")
+    return head
+
+
+def as_markdown(scores: list[ExerciseScore], package: str) -> str:
+    """The report's head and table in Markdown, for a page that shows it (a CI job summary)."""
+    rows = ["| | Exercise | Points | Cases |", "|---|---|---|---|"]
+    for s in scores:
+        e = s.exercise
+        name = f"{e.number if not e.bonus else '+'} {e.name}{' (bonus)' if e.bonus else ''}"
+        cases = (f"blocked: finish {s.blocked_by.name} first" if s.blocked_by
+                 else f"{s.passed_count} of {len(s.verdicts)}{_unsettled(s)}")
+        points = "-" if s.blocked_by else f"{s.points:.1f}"
+        rows.append(f"| {_mark(s)} | {name} | {points} / {e.points} | {cases} |")
+    return "\n".join([f"### {_headline(scores, package)}", "", *rows, ""]) + "\n"
 
 
 def _unsettled(s: ExerciseScore) -> str:

@@ -24,6 +24,7 @@ RUNS = {
     "untouched exercises": [],
     "no such exercise": ["--exercise", "nosuch"],
     "untouched exercises, all": ["--all"],
+    "core done, bonus untouched": ["--package", "core_done", "--summary", "{home}/summary.md"],
 }
 
 Reports = dict[str, subprocess.CompletedProcess[str]]
@@ -33,12 +34,20 @@ Reports = dict[str, subprocess.CompletedProcess[str]]
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     """Each command line of RUNS run once, side by side, from the repository root.
 
-    KATA_HOME keeps the progress and cache these runs write away from the learner's own.
+    KATA_HOME keeps the progress and cache these runs write away from the learner's own. The
+    package core_done is a learner who has done the core and not started the bonus.
     """
+    packages = tmp_path_factory.mktemp("packages")
+    (packages / "core_done").mkdir()
+    for e in EXERCISES:
+        source = ROOT / ("exercises" if e.bonus else "solutions") / f"{e.name}.py"
+        (packages / "core_done" / f"{e.name}.py").write_bytes(source.read_bytes())
+    (packages / "core_done" / "__init__.py").write_bytes((ROOT / "exercises" / "__init__.py").read_bytes())
+
     def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, KATA_HOME=str(home))
-        return subprocess.run([sys.executable, "-m", "kata.check", *args], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300, env=env)
+        env = dict(os.environ, KATA_HOME=str(home), PYTHONPATH=str(packages))
+        return subprocess.run([sys.executable, "-m", "kata.check", *(a.format(home=home) for a in args)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
 
     homes = {name: tmp_path_factory.mktemp("kata-home") for name in RUNS}  # mktemp is not thread-safe
     with ThreadPoolExecutor(len(RUNS)) as pool:
@@ -90,6 +99,30 @@ def test_the_untouched_exercises_explain_the_first_failing_case_at_the_learners_
     assert first_case.source.splitlines()[0] in out
     assert "Your code raised: NotImplementedError" in out
     assert f"at exercises/{first}.py, line " in out
+
+
+def test_the_bonus_is_optional_a_finished_core_exits_0_and_shows_the_bonus(reports: Reports) -> None:
+    """Every core exercise passes and the bonus is untouched: success, with the bonus still shown."""
+    report = reports["core done, bonus untouched"]
+    assert report.returncode == 0, report.stdout + report.stderr
+    core = [e for e in EXERCISES if not e.bonus]
+    assert f"{len(core)} of {len(core)} exercises pass, 100.0 of 100 points; bonus 0.0 of 10" in report.stdout
+    assert "The bonus track is optional" in report.stdout
+    assert "Next: the bonus exercise softmax" in report.stdout
+
+
+def test_the_summary_option_appends_the_table_in_markdown(reports: Reports) -> None:
+    """--summary FILE (a CI job summary) gets the head line and one table row per exercise."""
+    home = Path(reports["core done, bonus untouched"].args[-1]).parent
+    summary = (home / "summary.md").read_text()
+    lines = summary.splitlines()
+    assert lines[0].startswith("### Backpropagation kata (core_done/): 7 of 7 exercises pass")
+    assert lines[2:4] == ["| | Exercise | Points | Cases |", "|---|---|---|---|"]
+    rows = [line for line in lines[4:] if line]
+    assert len(rows) == len(EXERCISES)
+    assert rows[0].startswith("| ✓ | 0 derivatives | 5.0 / 5 |")
+    assert rows[-2].startswith("| ✗ | + softmax (bonus) | 0.0 / 5 | 0 of ")
+    assert rows[-1] == "| · | + optim (bonus) | - / 5 | blocked: finish softmax first |"
 
 
 def test_an_unknown_exercise_exits_2_and_lists_the_exercises(reports: Reports) -> None:
