@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import venv
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,6 @@ REQUIREMENTS = ROOT / "requirements.txt"
 LAB_REQUIREMENTS = ROOT / "requirements-lab.txt"  # Jupyter: only for make lab and the kata's own tests
 TEST_REQUIREMENTS = ROOT / "requirements-test.txt"
 MUTANTS_REQUIREMENTS = ROOT / "requirements-mutants.txt"  # mutmut: only for make mutants
-MUTANTS_REPORT = ROOT / "docs" / "mutants.md"  # what only the kata's own tests use
 NOTEBOOK = ROOT / "notebooks" / "kata.ipynb"
 # On Linux, PyPI's PyTorch wheel bundles CUDA (several GB). PyTorch's own index serves the CPU
 # build, and pip prefers it: 2.13.0+cpu sorts after 2.13.0.
@@ -120,33 +118,9 @@ def _bench(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _mutants(args: argparse.Namespace, rest: list[str]) -> int:
-    """Mutation-test the graded suites against solutions/ with mutmut, then write what survived,
-    with the date and the figures, to docs/mutants.md (committed: the next change starts there)."""
-    failed = _in_python("-m", "mutmut", "run", *rest)
-    if failed:
-        return failed
-    listed = subprocess.run([str(venv_python()), "-m", "mutmut", "results", "--all", "true"], cwd=ROOT,
-                            capture_output=True, text=True)
-    verdicts = [line.strip().rsplit(": ", 1) for line in listed.stdout.splitlines() if ": " in line]
-    counts = {verdict: sum(v == verdict for _, v in verdicts) for verdict in sorted({v for _, v in verdicts})}
-    lines = [f"# Mutants of solutions/ (make mutants, {time.strftime('%Y-%m-%d')})", "",
-             f"{len(verdicts)} mutants: " + ", ".join(f"{n} {verdict}" for verdict, n in counts.items()) + ".",
-             "", "Each mutant the graded suites let live, by function (`mutmut show NAME` prints its change):", ""]
-    for name, verdict in verdicts:
-        if verdict != "killed":
-            lines += [f"- `{name}` ({verdict}): {_mutation(name)}"]
-    MUTANTS_REPORT.write_text("\n".join(lines) + "\n")
-    print(f"{lines[2]} Written to {MUTANTS_REPORT.relative_to(ROOT)}.")
-    return 0
-
-
-def _mutation(name: str) -> str:
-    """What mutmut changed in one mutant, as `old` → `new`, line by line."""
-    shown = subprocess.run([str(venv_python()), "-m", "mutmut", "show", name], cwd=ROOT,
-                           capture_output=True, text=True).stdout.splitlines()
-    old = [line[1:].strip() for line in shown if line.startswith("-") and not line.startswith("---")]
-    new = [line[1:].strip() for line in shown if line.startswith("+") and not line.startswith("+++")]
-    return "; ".join(f"`{a}` → `{b}`" for a, b in zip(old, new)) or "(no line changed)"
+    """Mutation-test the graded suites against solutions/ with mutmut, then report what survived."""
+    from . import mutants
+    return _in_python("-m", "mutmut", "run", *rest) or mutants.report(venv_python())
 
 
 def _release(kind: str, destination: str) -> Callable[[argparse.Namespace, list[str]], int]:
@@ -239,7 +213,7 @@ TARGETS = (
            "Measure feedback, engine and grading speed (ratios measured in one run).", _bench,
            passes_on=True),
     Target("mutants", "make mutants", "python -m kata mutants [mutmut run arguments]",
-           "Mutation-test the graded suites against solutions/ (minutes); writes docs/mutants.md.",
+           "Mutation-test the graded suites against solutions/ (minutes): docs/mutants.md, failing on a survivor not explained in docs/mutants-explained.toml.",
            _mutants, needs=(REQUIREMENTS, TEST_REQUIREMENTS, MUTANTS_REQUIREMENTS), passes_on=True),
     Target("release", "make release", "python -m kata release",
            "Build the student copy in dist/student (no solutions, no hidden cases).",

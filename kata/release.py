@@ -16,7 +16,8 @@ from .runner import ROOT
 
 # Instructors' material: the reference, the hidden cases, the grader and its own tests.
 NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/",
-                    "requirements-mutants.txt", "docs/mutants.md")
+                    "requirements-mutants.txt", "docs/mutants.md", "docs/mutants-explained.toml",
+                    "kata/mutants.py")
 FOR_GRADESCOPE = ("grader.py", "requirements.txt", "kata/", "tests/__init__.py", "tests/test_",
                   "tests/hidden/")
 

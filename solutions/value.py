@@ -74,7 +74,7 @@ class Value:
                        (1.0 / other.data, -self.data / other.data**2))  # 1/b, -a/b**2
 
     def __pow__(self, exponent: Number) -> Value:
-        if isinstance(exponent, Value) or not isinstance(exponent, (int, float)):
+        if not isinstance(exponent, (int, float)):  # a Value among them: x ** y needs ln x in its grad
             raise TypeError(
                 "Value ** exponent supports an int or float exponent only, "
                 f"not {type(exponent).__name__}"

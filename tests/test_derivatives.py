@@ -25,7 +25,7 @@ def test_the_central_difference_estimates_a_derivative(impl: Implementation) -> 
 @graded(rel_tol=1e-6)
 def test_the_central_error_shrinks_like_h_squared_the_one_sided_like_h(impl: Implementation) -> Result:
     """Error = |estimate - f'(x)|. Dividing h by 10 divides the central error by about 100 (h**2)
-    and the one-sided error, (f(x + h) - f(x)) / h, only by about 10 (h)."""
+    and the one-sided error, (f(x + h) - f(x)) / h, only by about 10 (h). Its own h is 1e-5."""
     x = 1.5
 
     def error(estimate: float) -> float:
@@ -35,7 +35,8 @@ def test_the_central_error_shrinks_like_h_squared_the_one_sided_like_h(impl: Imp
     one_sided = [error(impl.one_sided_derivative(_cubic, x, h)) for h in (0.1, 0.01)]
     return {"central errors": central, "one-sided errors": one_sided,
             "central shrinks by": central[0] / central[1],
-            "one-sided shrinks by": one_sided[0] / one_sided[1]}
+            "one-sided shrinks by": one_sided[0] / one_sided[1],
+            "one-sided estimate with its own h": impl.one_sided_derivative(_cubic, x)}
 
 
 @graded(rel_tol=1e-8)

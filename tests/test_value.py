@@ -56,12 +56,14 @@ def test_a_quotient_passes_one_over_b_and_minus_a_over_b_squared(impl: Implement
 
 @graded()
 def test_power_with_int_and_float_exponents(impl: Implementation) -> Result:
-    """d(x**k)/dx = k * x**(k-1), for k = 3 and for k = 0.5."""
-    x, y = impl.Value(1.5), impl.Value(4.0)
-    cube, root = x**3, y**0.5
-    apply_local_derivatives(cube, 2.0)
-    apply_local_derivatives(root, 2.0)
-    return {"x**3": cube.data, "x.grad": x.grad, "y**0.5": root.data, "y.grad": y.grad}
+    """d(x**k)/dx = k * x**(k-1), for k = 3 and for k = 0.5; and 0**1.5, which is 0, with slope 0
+    (a fraction of a power is refused below 0 only)."""
+    x, y, z = impl.Value(1.5), impl.Value(4.0), impl.Value(0.0)
+    cube, root, at_zero = x**3, y**0.5, z**1.5
+    for out in (cube, root, at_zero):
+        apply_local_derivatives(out, 2.0)
+    return {"x**3": cube.data, "x.grad": x.grad, "y**0.5": root.data, "y.grad": y.grad,
+            "0**1.5": at_zero.data, "0.grad": z.grad}
 
 
 @graded()
