@@ -60,11 +60,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def check(exercises: list[Exercise], package: str, search_path: Optional[Path] = None,
           cache_path: Path = CACHE_PATH) -> list[ExerciseScore]:
-    """Grade the exercises in order, up to the first that fails, with PyTorch's answers cached."""
+    """Grade the exercises in order, up to the first that fails, with PyTorch's answers cached.
+    Only the cases learners have: the hidden ones are the grader's, so make check reads the same
+    in this repository as in the student copy."""
     cache = OracleCache(cache_path)
     # One child process for every exercise, while it lasts.
     with Session(package, search_path, stop_after_timeout=True, cross_check=True) as session:
-        scores = score(plan(exercises), session.run, stop_at_first_failure=True,
+        scores = score(plan(exercises, hidden=False), session.run, stop_at_first_failure=True,
                        expected=cache.outcome)
     cache.save()
     return scores

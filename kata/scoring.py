@@ -58,8 +58,10 @@ def instances_of(exercise: Exercise, rng: Optional[random.Random] = None) -> lis
     return instances
 
 
-def plan(exercises: list[Exercise], rng: Optional[random.Random] = None) -> Plan:
-    return [(exercise, instances_of(exercise, rng)) for exercise in exercises]
+def plan(exercises: list[Exercise], rng: Optional[random.Random] = None, *, hidden: bool = True) -> Plan:
+    """Each exercise with the instances of its cases; hidden=False leaves the hidden cases out."""
+    return [(exercise, [i for i in instances_of(exercise, rng) if hidden or not i.case.hidden])
+            for exercise in exercises]
 
 
 def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: bool,
