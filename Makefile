@@ -5,20 +5,16 @@ KATA := @$(PYTHON) -m kata
 export KATA_VIA := make
 
 .DEFAULT_GOAL := help
-.PHONY: help check check-solutions watch hint reveal reset demo graph lab test typecheck bench mutants release gradescope clean
+.PHONY: help check watch hint reset demo graph lab test clean
 
 help:
 	$(KATA) help
 check:
 	$(KATA) check $(EX) $(if $(filter 1,$(ALL)),--all)
-check-solutions:
-	$(KATA) check-solutions $(EX) $(if $(filter 1,$(ALL)),--all)
 watch:
 	$(KATA) watch
 hint:
 	$(KATA) hint $(EX)
-reveal:
-	$(KATA) reveal $(EX)
 reset:
 	$(KATA) reset $(EX) $(if $(filter 1,$(YES)),--yes)
 demo:
@@ -29,6 +25,15 @@ lab:
 	$(KATA) lab
 test:
 	$(KATA) test
+clean:
+	$(KATA) clean
+
+# Instructors and maintainers. make release cuts the student copy's Makefile here.
+.PHONY: check-solutions reveal typecheck bench mutants release gradescope
+check-solutions:
+	$(KATA) check-solutions $(EX) $(if $(filter 1,$(ALL)),--all)
+reveal:
+	$(KATA) reveal $(EX)
 typecheck:
 	$(KATA) typecheck
 bench:
@@ -39,5 +44,3 @@ release:
 	$(KATA) release
 gradescope:
 	$(KATA) gradescope
-clean:
-	$(KATA) clean

@@ -40,6 +40,11 @@ BENCHMARKS = ("bench/feedback.py", "bench/engine.py", "bench/grading.py")
 PYTEST_ARGS = ("-n", "auto")
 
 
+# The student copy (make release) is this repository without solutions/ and the instructor's
+# tools: there only the learner's targets exist, and make test grades the learner's exercises.
+EDITION = "repository" if (ROOT / "solutions").is_dir() else "student copy"
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -50,6 +55,7 @@ class Target:
     needs: tuple[Path, ...] = (REQUIREMENTS,)  # requirement files installed before it runs
     arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
     passes_on: bool = False  # whether unknown arguments go on to the command it runs
+    where: tuple[str, ...] = ("repository", "student copy")  # the editions (EDITION) that have it
 
 
 # What each target runs, inside the environment.
@@ -105,6 +111,11 @@ def _test(args: argparse.Namespace, rest: list[str]) -> int:
     return _typecheck(args, []) or _in_python("-m", "pytest", *PYTEST_ARGS, *rest)
 
 
+def _test_exercises(args: argparse.Namespace, rest: list[str]) -> int:
+    """The student copy's make test: the graded suites, which there grade exercises/ (tests/conftest.py)."""
+    return _in_python("-m", "pytest", *PYTEST_ARGS, "tests", *rest)
+
+
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     chosen = [s for s in BENCHMARKS if not rest or Path(s).stem in rest]
     if len(chosen) < len(set(rest)):
@@ -134,6 +145,8 @@ def _lab(args: argparse.Namespace, rest: list[str]) -> int:
     # Served from the repository's root, so the file browser shows exercises/ beside the notebook.
     # Containers and many cloud notebooks run as root, where JupyterLab refuses to start without this.
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    if as_root:
+        print("Running as root (as in a container): passing --allow-root, without which JupyterLab will not start.")
     return _in_python("-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *as_root,
                       f"--LabApp.default_url=/lab/tree/{NOTEBOOK.relative_to(ROOT).as_posix()}", *rest)
 
@@ -176,13 +189,15 @@ def _exercise_and_yes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="reset without asking")
 
 
-TARGETS = (
+REPOSITORY, STUDENT_COPY = ("repository",), ("student copy",)
+_EVERY_TARGET = (
     Target("help", "make help", "python -m kata help", "Show the targets.", _help, needs=()),
     Target("check", "make check [EX=name] [ALL=1]", "python -m kata check [name] [--all]",
            "Check your exercises against PyTorch (name: one exercise; ALL=1: every failing case in full).",
            _check("exercises"), arguments=_exercise_and_all),
     Target("check-solutions", "make check-solutions", "python -m kata check-solutions [name]",
-           "The same check on the reference solutions.", _check("solutions"), arguments=_exercise_and_all),
+           "The same check on the reference solutions.", _check("solutions"), arguments=_exercise_and_all,
+           where=REPOSITORY),
     Target("watch", "make watch", "python -m kata watch",
            "Check again whenever you save a file in exercises/.", _watch, passes_on=True),
     Target("hint", "make hint [EX=name]", "python -m kata hint [name]",
@@ -190,40 +205,51 @@ TARGETS = (
            arguments=_exercise),
     Target("reveal", "make reveal EX=name", "python -m kata reveal name",
            "Show the reference solution of an exercise, once yours passes.", _reveal,
-           arguments=_exercise),
+           arguments=_exercise, where=REPOSITORY),
     Target("reset", "make reset EX=name [YES=1]", "python -m kata reset name [--yes]",
            "Put back the stub of an exercise, after asking; yours is kept in .kata/backups/.",
            _reset, arguments=_exercise_and_yes),
     Target("demo", "make demo [IMPL=solutions] [DATA=spiral]",
            "python -m kata demo [--impl solutions] [--data spiral]",
            "Train an MLP on two moons (or the bonus spiral) with your code; pictures in demo/.",
-           _demo, passes_on=True),
+           _demo, passes_on=True, where=REPOSITORY),
+    Target("demo", "make demo [DATA=spiral]", "python -m kata demo [--data spiral]",
+           "Train an MLP on two moons (or the bonus spiral) with your code; pictures in demo/.",
+           _demo, passes_on=True, where=STUDENT_COPY),
     Target("graph", "make graph [IMPL=solutions]", "python -m kata graph [--impl solutions]",
            "Draw the graph of a small neuron built with your Value to demo/graph.svg.", _graph,
-           passes_on=True),
+           passes_on=True, where=REPOSITORY),
+    Target("graph", "make graph", "python -m kata graph",
+           "Draw the graph of a small neuron built with your Value to demo/graph.svg.", _graph,
+           passes_on=True, where=STUDENT_COPY),
     Target("lab", "make lab", "python -m kata lab",
            "Open the companion notebook in JupyterLab (installed on first use).", _lab,
            needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
     Target("test", "make test", "python -m kata test [pytest arguments]",
            "What CI runs: type check, then every suite.", _test,
-           needs=(REQUIREMENTS, LAB_REQUIREMENTS, TEST_REQUIREMENTS), passes_on=True),
+           needs=(REQUIREMENTS, LAB_REQUIREMENTS, TEST_REQUIREMENTS), passes_on=True, where=REPOSITORY),
+    Target("test", "make test", "python -m kata test [pytest arguments]",
+           "The graded cases on your exercises with pytest, as an editor's test explorer finds them.",
+           _test_exercises, passes_on=True, where=STUDENT_COPY),
     Target("typecheck", "make typecheck", "python -m kata typecheck", "mypy --strict on all code.",
-           _typecheck),
+           _typecheck, where=REPOSITORY),
     Target("bench", "make bench", "python -m kata bench [feedback|engine|grading]",
            "Measure feedback, engine and grading speed (ratios measured in one run).", _bench,
-           passes_on=True),
+           passes_on=True, where=REPOSITORY),
     Target("mutants", "make mutants", "python -m kata mutants [mutmut run arguments]",
            "Mutation-test the graded suites against solutions/ (minutes): docs/mutants.md, failing on a survivor not explained in docs/mutants-explained.toml.",
-           _mutants, needs=(REQUIREMENTS, TEST_REQUIREMENTS, MUTANTS_REQUIREMENTS), passes_on=True),
+           _mutants, needs=(REQUIREMENTS, TEST_REQUIREMENTS, MUTANTS_REQUIREMENTS), passes_on=True,
+           where=REPOSITORY),
     Target("release", "make release", "python -m kata release",
            "Build the student copy in dist/student (no solutions, no hidden cases).",
-           _release("student", str(Path("dist") / "student"))),
+           _release("student", str(Path("dist") / "student")), where=REPOSITORY),
     Target("gradescope", "make gradescope", "python -m kata gradescope",
            "Build the Gradescope autograder, dist/gradescope.zip.",
-           _release("gradescope", str(Path("dist") / "gradescope.zip"))),
+           _release("gradescope", str(Path("dist") / "gradescope.zip")), where=REPOSITORY),
     Target("clean", "make clean", "python -m kata clean",
            "Remove the environment and caches (your exercises stay).", _clean, needs=()),
 )
+TARGETS = tuple(t for t in _EVERY_TARGET if EDITION in t.where)
 
 
 # The environment: .venv, built on first use.

@@ -3,7 +3,7 @@
 
 The Makefile exports KATA_VIA=make, so a message printed during a make target names the make
 target; kata.notebook sets KATA_VIA=notebook, where a check is check("value") and the rest are
-shell commands (`!python -m kata hint`); anywhere else a message names the twin. Standard library only: python -m kata imports this
+kata("hint"), run from any folder; anywhere else a message names the twin. Standard library only: python -m kata imports this
 before the environment with PyTorch exists.
 """
 
@@ -23,7 +23,8 @@ def command(target: str, exercise: str = "", *, yes: bool = False, every: bool =
         if target == "check":
             arguments = [f'"{exercise}"'] * bool(exercise) + ["every=True"] * every
             return f"check({', '.join(arguments)})"
-        return "!" + command_without_make(target, exercise, yes, every)
+        arguments = [target] + [exercise] * bool(exercise) + ["--yes"] * yes + ["--all"] * every
+        return "kata(" + ", ".join('"' + word + '"' for word in arguments) + ")"
     if via_make():
         words = (["make", target] + ([f"EX={exercise}"] if exercise else []) + (["YES=1"] if yes else [])
                  + (["ALL=1"] if every else []))

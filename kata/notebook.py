@@ -1,8 +1,9 @@
 """make check from a Jupyter notebook: the same report, as HTML, with the failing graph drawn.
 
-    from kata.notebook import check, graph
+    from kata.notebook import check, graph, kata
     check("value")    # one exercise; check() for the whole path
     graph()           # make graph: a small neuron built with your Value, drawn inline
+    kata("hint")      # any other target: make hint, from whatever folder the notebook is in
 
 To write an exercise in a cell instead of in its file:
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import html
 import os
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -104,6 +106,14 @@ def write_exercise(name: str, source: str, root: Path = ROOT) -> Optional[Path]:
     return backup
 
 
+def kata(*words: str) -> None:
+    """A make target from a cell, whatever folder the notebook runs in: kata("hint", "value") is
+    make hint EX=value, run as python -m kata hint value from the kata's own folder."""
+    done = subprocess.run([sys.executable, "-m", "kata", *words], cwd=ROOT, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    print(done.stdout + done.stderr, end="")
+
+
 def graph(package: str = "exercises") -> Any:
     """make graph in a cell: out = tanh(x1*w1 + x2*w2 + b) as your Value computes it, drawn inline."""
     from .demo import explain_failure
@@ -123,7 +133,7 @@ def graph(package: str = "exercises") -> Any:
 
 @contextmanager
 def _spelled_for_notebooks() -> Iterator[None]:
-    """Messages name check("value") and !python -m kata hint, not make check EX=value."""
+    """Messages name check("value") and kata("hint"), not make check EX=value."""
     before = os.environ.get("KATA_VIA")
     os.environ["KATA_VIA"] = "notebook"
     try:

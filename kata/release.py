@@ -7,6 +7,7 @@ environment, a learner's scratch files) leaks into them.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import zipfile
@@ -74,6 +75,24 @@ def tracked_files() -> list[str]:
     return [name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
 
 
+# The Makefile's instructor targets come after this line; the student copy's Makefile stops before it.
+MAKEFILE_CUT = "# Instructors and maintainers."
+
+
+def for_learners(readme: str) -> str:
+    """README as the student copy has it: the repository's parts left out, the copy's put in."""
+    readme = re.sub(r"^.+ <!-- repository only -->\n", "", readme, flags=re.MULTILINE)
+    readme = re.sub(r"^<!-- repository only -->\n.*?^<!-- end -->\n", "", readme, flags=re.DOTALL | re.MULTILINE)
+    return re.sub(r"<!-- student copy only\n(.*?)-->\n", r"\1", readme, flags=re.DOTALL)
+
+
+def learners_makefile(makefile: str) -> str:
+    return makefile[:makefile.index(MAKEFILE_CUT)].rstrip("\n") + "\n"
+
+
+EDITED = {"README.md": for_learners, "Makefile": learners_makefile}
+
+
 def student_copy(destination: Path) -> list[str]:
     """Write the student copy to destination (which must not exist); the files written."""
     destination.mkdir(parents=True)
@@ -82,7 +101,10 @@ def student_copy(destination: Path) -> list[str]:
         if not name.startswith(NOT_FOR_STUDENTS):
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((ROOT / name).read_bytes())
+            if name in EDITED:
+                target.write_text(EDITED[name]((ROOT / name).read_text(encoding="utf-8")), encoding="utf-8")
+            else:
+                target.write_bytes((ROOT / name).read_bytes())
             written.append(name)
     workflow = destination / ".github" / "workflows" / "check.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)

@@ -139,3 +139,14 @@ def test_graph_draws_the_learners_neuron_as_saved_now(tmp_path: Path, monkeypatc
         shutil.copy(ROOT / "solutions" / f"{name}.py", package / f"{name}.py")
     drawn = graph("graphed")
     assert isinstance(drawn, Svg) and "x1*w1" in drawn._repr_svg_()
+
+
+def test_a_target_runs_from_a_cell_in_the_notebooks_own_folder(copy: Path) -> None:
+    """kata("help") in a notebook whose kernel runs in notebooks/, as Jupyter starts it there."""
+    companion = nbformat.read(copy / "notebooks" / "kata.ipynb", as_version=4)
+    (setup,) = [cell for cell in companion.cells if "from kata.notebook import" in cell.source]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source),
+                                               nbformat.v4.new_code_cell('kata("help")')])
+    execute(notebook, copy / "notebooks")
+    printed = "".join(output.get("text", "") for output in notebook.cells[1].outputs)
+    assert "python -m kata check [name] [--all]" in printed and "Traceback" not in printed
