@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import random
 import sys
 import textwrap
@@ -74,6 +75,8 @@ ADAM_LR = 0.1
 # The time budget: seconds of training and grid scoring (starting Python, importing
 # matplotlib and drawing add about two more). Over it, the cuts come in this order:
 BUDGET = 10.0
+SPEED_CLASS = 2 ** 0.5  # a measured speed is rounded up to a power of this: a plan per class
+PROBES = 3  # where the plan is cut: the fastest of this many probes (a busy machine only slows one)
 SMALL_GRID = 30  # first the grid, a quarter of the forward passes and still a smooth boundary
 ENOUGH_STEPS = 40  # then the steps down to 40: the full data set is learnt by then
 FEWEST_POINTS = 30  # then the points down to 30, which still draw two moons (or three arms)
@@ -101,6 +104,13 @@ class Speed:
 
     forward: float  # the model on one point
     step: float  # the model, the loss and backward, for one point
+
+    def rounded_up(self) -> Speed:
+        """Each figure rounded up to the next power of SPEED_CLASS: the same code gets the same plan
+        run after run, where a figure measured on a busy machine would move it by a little."""
+        def up(seconds: float) -> float:
+            return SPEED_CLASS ** math.ceil(math.log(seconds, SPEED_CLASS)) if seconds > 0 else 0.0
+        return Speed(up(self.forward), up(self.step))
 
 
 @dataclass(frozen=True)
@@ -483,11 +493,11 @@ def run(
     if budget is not None:
         tell("timing a forward and backward pass over every point")
         speed = probe(impl, model, xs, ys, clock, task)
-        plan = choose(speed, steps, points, grid, budget, task.group)
-        if plan.reduced:  # a second look, in case the first pass was slowed by something else
-            again = probe(impl, model, xs, ys, clock, task)
-            speed = min(speed, again, key=lambda measured: measured.step)
-            plan = choose(speed, steps, points, grid, budget, task.group)
+        plan = choose(speed.rounded_up(), steps, points, grid, budget, task.group)
+        if plan.reduced:  # more looks, in case the first pass was slowed by something else
+            looks = [speed] + [probe(impl, model, xs, ys, clock, task) for _ in range(PROBES - 1)]
+            speed = min(looks, key=lambda measured: measured.step)
+            plan = choose(speed.rounded_up(), steps, points, grid, budget, task.group)
         if plan.reduced:
             if progress is not None:
                 progress.write(describe(plan, speed, package, steps, points,

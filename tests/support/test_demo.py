@@ -13,7 +13,7 @@ from typing import Callable
 import pytest
 
 from kata import demo
-from kata.demo import (SPIRAL, Plan, Speed, build_model, choose, estimate, explain_failure,
+from kata.demo import (SPEED_CLASS, SPIRAL, Plan, Speed, build_model, choose, estimate, explain_failure,
                        learning_rate, main, neuron_is_one_node, probe, run)
 from kata.implementation import Implementation
 from kata.runner import ROOT
@@ -350,3 +350,13 @@ def test_a_bonus_exercise_not_written_yet_is_named_without_a_traceback(
     assert re.search(rf"exercises/{stubs[0]}\.py, line \d+", told), told
     assert "bonus exercises 7 (softmax) and 8 (optim)" in told and "python -m kata check" in told
     assert not (out / "spiral_boundary.png").exists()
+
+
+def test_a_speed_measured_a_little_slower_or_faster_gets_the_same_plan() -> None:
+    """The probe's figures are rounded up to a class (powers of the square root of 2), so noise
+    within a class cannot change the plan: 0.0111 and 0.0150 s a step are one class."""
+    quick, slower = Speed(forward=0.0040, step=0.0111), Speed(forward=0.0045, step=0.0150)
+    assert quick.rounded_up() == slower.rounded_up()
+    assert choose(quick.rounded_up(), 100, 100, 60, budget=10.0) == choose(slower.rounded_up(), 100, 100, 60,
+                                                                             budget=10.0)
+    assert quick.rounded_up().step >= quick.step and quick.rounded_up().step < quick.step * SPEED_CLASS
