@@ -3,7 +3,10 @@
 Prints the ratio for a first run of make check-solutions (no cached PyTorch
 answers), for a repeat run, for a repeat run that fails on each classic
 mistake planted in a copy of the solutions (diagnosis included), and how soon
-make watch shows the report after a save.
+make watch shows the report after a save. The repeat run and the milestone
+cases are measured on two engines: the reference (solutions/), and a plain
+lecture-style learner's engine (tests/support/plain_engine: a closure per
+node, a neuron's sum as 2n + 1 nodes), which is what learners' code is like.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REPEATS = 5
 
+from kata.curriculum import exercise_named  # noqa: E402
 from kata.watch import DEFAULT_INTERVAL  # noqa: E402
 from tests.support.test_catalogue import CATALOGUE  # noqa: E402
 from tests.support.test_diagnosis import (  # noqa: E402  (the tests' own planted bugs)
@@ -51,6 +55,7 @@ def planted(folder: Path, name: str, bug: Bug) -> str:
 
 
 def seconds(command: list[str], env: dict[str, str], fails: bool = False) -> float:
+    """Seconds command takes; it must exit 1 if it fails (a failing core exercise), else 0."""
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     if done.returncode != (1 if fails else 0):
@@ -75,6 +80,29 @@ def in_process_report(packages: Path, package: str, env: dict[str, str]) -> floa
     return float(done.stdout)
 
 
+MILESTONES = (("train", "test_fit_learns_two_moons"),
+              ("optim", "test_milestone_adam_learns_a_three_armed_spiral"))
+ENGINES = {"reference": ("solutions", ROOT), "plain": ("plain_engine", ROOT / "tests" / "support")}
+
+
+def milestone_seconds(package: str, search_path: Path, env: dict[str, str]) -> dict[str, float]:
+    """Each milestone case run on package, in a process of its own, as the case runner runs it."""
+    code = (f"import sys, time; sys.path.insert(0, {str(search_path)!r})\n"
+            "from kata.cases import Instance, cases_of\n"
+            "from kata.implementation import Implementation\n"
+            "from kata.outcome import run_in_process\n"
+            f"impl = Implementation({package!r})\n"
+            f"for exercise, name in {MILESTONES!r}:\n"
+            "    (case,) = [c for c in cases_of(exercise) if c.name == name]\n"
+            "    (instance,) = case.instances() if not case.seeds else [Instance(case, case.seeds[0])]\n"
+            "    start = time.perf_counter()\n"
+            "    assert run_in_process(instance, impl).problem is None\n"
+            "    print(name, time.perf_counter() - start)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True)
+    return {name: float(taken) for name, taken in (line.split() for line in done.stdout.splitlines())}
+
+
 def main() -> None:
     check = [sys.executable, "-m", "kata.check", "--package", "solutions"]
     with tempfile.TemporaryDirectory() as scratch:
@@ -90,15 +118,23 @@ def main() -> None:
         for _ in range(REPEATS):
             (Path(scratch) / "oracle-cache.json").unlink(missing_ok=True)
             first.append(seconds(check, env))
-        repeat = statistics.median(seconds(check, env) for _ in range(REPEATS))
+        repeat = {}
+        milestones = {}
+        for engine, (package, search_path) in ENGINES.items():
+            run = [sys.executable, "-m", "kata.check", "--package", package]
+            engine_env = dict(env, PYTHONPATH=str(search_path))
+            seconds(run, engine_env)  # the first run fills the caches
+            repeat[engine] = statistics.median(seconds(run, engine_env) for _ in range(REPEATS))
+            milestones[engine] = milestone_seconds(package, search_path, env)
         failing = {}
         packages = Path(scratch) / "packages"
         for number, (mistake, bug) in enumerate(PLANTED.items()):
             package = planted(packages, f"planted_{number}", bug)
             run = [sys.executable, "-m", "kata.check", "--package", package]
             planted_env = dict(env, PYTHONPATH=str(packages))
-            seconds(run, planted_env, fails=True)  # the first run fills the caches
-            failing[mistake] = statistics.median(seconds(run, planted_env, fails=True)
+            core = not exercise_named(Path(bug[0]).stem).bonus  # a failing bonus still exits 0
+            seconds(run, planted_env, fails=core)  # the first run fills the caches
+            failing[mistake] = statistics.median(seconds(run, planted_env, fails=core)
                                                  for _ in range(REPEATS))
         watch = in_process_report(packages, "planted_0", env)
     print(f"import torch                 {torch:6.2f} s")
@@ -106,8 +142,12 @@ def main() -> None:
     print(f"make check-solutions, first  {statistics.median(first):6.2f} s  "
           f"{statistics.median(first) / torch:5.2f} x import torch  (target 1.3 x), "
           f"{statistics.median(first) / frozen:.2f} x the frozen import")
-    print(f"make check-solutions, repeat {repeat:6.2f} s  {repeat / torch:5.2f} x import torch  "
-          f"(target 0.25 x)")
+    for engine, taken in repeat.items():
+        print(f"make check, repeat, all passing, {engine} engine: {taken:5.2f} s  {taken / torch:5.2f} x "
+              "import torch  (target 0.25 x)")
+    for engine, cases in milestones.items():
+        print(f"the milestone cases, {engine} engine: " + ", ".join(f"{name} {taken:.2f} s" for name, taken in
+                                                           cases.items()) + "  (target 0.5 s each)")
     for mistake, taken in failing.items():
         print(f"make check, repeat, failing: {mistake:<30} {taken:5.2f} s  {taken / torch:5.2f} x "
               "import torch  (target 0.25 x)")

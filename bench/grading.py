@@ -46,8 +46,24 @@ def make_class(folder: Path) -> list[Path]:
     return [*paths, hanging]
 
 
+def one_plain_submission(folder: Path) -> tuple[float, float]:
+    """Seconds to grade one complete plain lecture-style submission (tests/support/plain_engine),
+    bonus included, as the grader reports it; and `import torch` measured beside it."""
+    submission = folder / "plain"
+    shutil.copytree(ROOT / "tests" / "support" / "plain_engine", submission,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    report = folder / "plain.json"
+    subprocess.run([sys.executable, "grader.py", str(submission), "--json", str(report)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    (graded,) = json.loads(report.read_text())["submissions"]
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True)
+    return graded["seconds"], time.perf_counter() - start
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
+        plain, torch = one_plain_submission(Path(scratch))
         paths = make_class(Path(scratch))
         report = Path(scratch) / "grades.json"
         start = time.perf_counter()
@@ -61,6 +77,8 @@ def main() -> None:
     print(f"{len(paths)} submissions on 2 workers: {wall:.1f} s in all, {wall / len(paths):.2f} s each "
           f"on average; median {statistics.median(each):.2f} s per submission (target 0.5 s); "
           f"worst {worst['seconds']:.1f} s ({worst['submission']})")
+    print(f"one plain lecture-style submission, bonus included: {plain:.1f} s, {plain / torch:.2f} x "
+          f"import torch ({torch:.2f} s; target 1.0 x)")
     print(f"the class report for them (grader.py --report: statistics, misconceptions, similarity of "
           f"every pair, the page and the Markdown): {report_seconds:.1f} s, "
           f"{report_seconds / wall:.2f} x the grading")
