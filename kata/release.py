@@ -15,10 +15,11 @@ from pathlib import Path
 
 from .runner import ROOT
 
-# Instructors' material: the reference, the hidden cases, the grader and its own tests.
-NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/",
-                    "requirements-mutants.txt", "docs/mutants.md", "docs/mutants-explained.toml",
-                    "kata/mutants.py")
+# Instructors' material: the reference, the hidden cases, the grader, the kata's own tests and
+# what they need, the benchmarks (which time solutions/) and mutation testing.
+NOT_FOR_STUDENTS = ("solutions/", "tests/hidden/", "tests/support/", "grader.py", ".ci/", "bench/",
+                    "requirements-test.txt", "requirements-mutants.txt", "docs/mutants.md",
+                    "docs/mutants-explained.toml", "kata/mutants.py")
 FOR_GRADESCOPE = ("grader.py", "requirements.txt", "kata/", "tests/__init__.py", "tests/test_",
                   "tests/hidden/")
 
