@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import io
 import json
 import os
 import random
@@ -410,8 +411,7 @@ def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
     tests = [{
         "name": row["title"], "number": row["number"], "score": row["points"],
         "max_score": row["max_points"], "status": row["status"],
-        "output": capped(row["reason"] or "agrees with PyTorch", VISIBLE_OUTPUT_LIMIT)
-                  + (f"\nLikely cause: {row['misconception']}" if row["misconception"] else ""),
+        "output": _student_output(row) + (f"\nLikely cause: {row['misconception']}" if row["misconception"] else ""),
         "visibility": "after_published" if row["hidden"] else "visible",
     } for row in case_rows(report)]
     summary = [f"{s.exercise.name}: {s.points:.1f} / {s.exercise.points}"
@@ -427,12 +427,28 @@ def gradescope_results(report: Report, sandbox: Sandbox) -> dict[str, Any]:
     }
 
 
-def write_gradescope_failure(directory: Path, error: BaseException) -> None:
-    """A missing results.json gives the student nothing: always write one."""
+def _student_output(row: dict[str, Any]) -> str:
+    """A case's reason as a student reads it. A hidden case's is its kind alone (raised, timed out,
+    differs from PyTorch): the rest is the submission's own text, which may carry what its code
+    read of the hidden case while that case ran."""
+    if row["status"] == "passed":
+        return "agrees with PyTorch"
+    if row["hidden"]:
+        return str(row["reason"]).split(":", 1)[0]
+    return capped(row["reason"], VISIBLE_OUTPUT_LIMIT)
+
+
+# What a student reads when the grader fails unexpectedly: the error itself may hold text from the
+# submission, hidden cases' included, so it goes to the instructor's log (stderr) alone.
+UNEXPECTED_FAILURE = "an unexpected error; the instructor's log has the details"
+
+
+def write_gradescope_failure(directory: Path, reason: str) -> None:
+    """A missing results.json gives the student nothing: always write one, with the grader's own reason."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "results.json").write_text(json.dumps({
-        "score": 0, "output": f"The autograder itself failed ({type(error).__name__}: {error}). "
-                              "Please tell your instructor.", "tests": []}))
+        "score": 0, "output": f"The autograder itself failed ({reason}). Please tell your instructor.",
+        "tests": []}))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,11 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.gradescope and len(args.submissions) != 1:
         parser.error("--gradescope grades exactly one submission")
     _stop_cleanly_on(args.gradescope)
+    for stream in (sys.stdout, sys.stderr):  # a submission's text never fails a print, whatever the locale
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return _grade_class(args)
-    except Exception as error:
+    except Exception:
         if args.gradescope:
-            write_gradescope_failure(args.gradescope, error)
+            write_gradescope_failure(args.gradescope, UNEXPECTED_FAILURE)
         raise
 
 
@@ -471,7 +490,7 @@ def _grade_class(args: argparse.Namespace) -> int:
     except RuntimeError as error:
         print(f"grader.py: {error}", file=sys.stderr)
         if args.gradescope:
-            write_gradescope_failure(args.gradescope, error)
+            write_gradescope_failure(args.gradescope, str(error))  # the sandbox's own words
         return 2
     print(f"sandbox: {sandbox.description}", flush=True)
     grading_plan = plan(list(EXERCISES), random.Random(args.seed))
@@ -489,6 +508,10 @@ def _grade_class(args: argparse.Namespace) -> int:
         reports = list(pool.map(lambda s: grade_apart(s, grading_plan, sandbox, prepared,
                                                       args.submission_timeout), submissions))
     WORKDIRS.discard(support)
+    if args.gradescope:  # first: whatever happens after, the student gets their results
+        args.gradescope.mkdir(parents=True, exist_ok=True)
+        (args.gradescope / "results.json").write_text(
+            json.dumps(gradescope_results(reports[0], sandbox), indent=1))
     for report in reports:
         print(render(report))
     if args.csv:
@@ -501,10 +524,6 @@ def _grade_class(args: argparse.Namespace) -> int:
         written = write_report(graded, {r.submission.name: r.submission.files for r in reports},
                                args.report)
         print(f"class report: {', '.join(str(path) for path in written)}")
-    if args.gradescope:
-        args.gradescope.mkdir(parents=True, exist_ok=True)
-        (args.gradescope / "results.json").write_text(
-            json.dumps(gradescope_results(reports[0], sandbox), indent=1))
     return 0
 
 
@@ -516,8 +535,8 @@ def _stop_cleanly_on(gradescope: Path | None) -> None:
         for work in list(WORKDIRS):
             shutil.rmtree(work, ignore_errors=True)
         if gradescope is not None:
-            write_gradescope_failure(gradescope, RuntimeError(
-                f"grading was stopped by {signal.Signals(signum).name} before it finished"))
+            write_gradescope_failure(gradescope, f"grading was stopped by {signal.Signals(signum).name} "
+                                                 "before it finished")
         os._exit(128 + signum)
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

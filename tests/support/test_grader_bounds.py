@@ -266,3 +266,31 @@ def test_forged_megabyte_lines_on_every_case_keep_the_grader_under_twice_its_hon
     assert honest["score"] == pytest.approx(100)
     assert attacked["score"] < 100 and attacked["status"].startswith("graded")
     assert forged_kib < 2 * honest_kib, (forged_kib, honest_kib)
+
+
+def test_a_message_the_terminal_cannot_encode_costs_nothing_and_a_failure_tells_the_student_no_text(
+        tmp_path: Path) -> None:
+    """On an ASCII terminal, a case whose message holds any other character (here from backward)
+    still gets its results.json, the terminal report escaping it; and when the grader does fail,
+    the student reads a reason of the grader's own, never the error's text, which may hold a
+    submission's (or a hidden case's) words."""
+    broken = solution("backward").replace("def backward(root", 'def backward(root: Value) -> None:\n'
+                                          '    raise ValueError("\\u4e65 chosen")\n\n\ndef _unused(root', 1)
+    path = submission(tmp_path / "unicode", backward=broken)
+    done = subprocess.run([sys.executable, str(GRADER), str(path), "--sandbox", "kernel", "--seed", "1",
+                           "--gradescope", str(tmp_path / "gradescope")], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii", "TMPDIR": str(tmp_path)}, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"\\u4e65 chosen" in done.stdout
+    results = json.loads((tmp_path / "gradescope" / "results.json").read_text())
+    assert results["tests"] and "autograder itself failed" not in results["output"]
+
+    unwritable = tmp_path / "a file, not a folder"
+    unwritable.write_text("")
+    failed = subprocess.run([sys.executable, str(GRADER), str(path), "--sandbox", "kernel",
+                             "--gradescope", str(tmp_path / "gradescope2"), "--csv", str(unwritable / "x.csv")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert failed.returncode != 0 and "NotADirectoryError" in failed.stderr  # the instructor's log has it
+    results = json.loads((tmp_path / "gradescope2" / "results.json").read_text())
+    assert "NotADirectoryError" not in results["output"] and "x.csv" not in results["output"]
