@@ -27,8 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from kata.cases import Case, Instance
-from kata.compare import Verdict
 from kata.cause import name_of
+from kata.compare import Verdict
 from kata.curriculum import EXERCISES
 from kata.diagnosis import diagnose, uses_your_backward
 from kata.outcome import Outcome, Problem, oracle_outcome

@@ -37,7 +37,8 @@ def chain(engine: str, impl: Implementation) -> None:
     y.backward()
     done = time.perf_counter()
     assert sys.getrecursionlimit() == limit
-    print(f"{engine} engine: chain of {CHAIN:,} products: built in {built - start:.2f} s, backward in {done - built:.2f} s, "
+    print(f"{engine} engine: chain of {CHAIN:,} products: built in {built - start:.2f} s, "
+          f"backward in {done - built:.2f} s, "
           f"dy/dx = {x.grad:.6f}, recursion limit untouched ({limit})")
 
 

@@ -28,8 +28,18 @@ from kata.curriculum import exercise_named  # noqa: E402
 from kata.watch import DEFAULT_INTERVAL  # noqa: E402
 from tests.support.test_catalogue import CATALOGUE  # noqa: E402
 from tests.support.test_diagnosis import (  # noqa: E402  (the tests' own planted bugs)
-    ADAM_UNCORRECTED, ASSIGNS, BIAS_LEFT_OUT, NO_OUT_GRAD, NOT_REVERSED, NOT_SEEDED, RELU_ONE_AT_ZERO,
-    SELF_MINUS_OTHER, SOFTMAX_NOT_SHIFTED, STEP_UPHILL, Bug)
+    ADAM_UNCORRECTED,
+    ASSIGNS,
+    BIAS_LEFT_OUT,
+    NO_OUT_GRAD,
+    NOT_REVERSED,
+    NOT_SEEDED,
+    RELU_ONE_AT_ZERO,
+    SELF_MINUS_OTHER,
+    SOFTMAX_NOT_SHIFTED,
+    STEP_UPHILL,
+    Bug,
+)
 
 _CATALOGUED = {mistake.name: mistake.bug for mistake in CATALOGUE}
 # One failing state at least in every exercise: each run goes as far as that exercise.

@@ -108,7 +108,8 @@ def _typecheck(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _test(args: argparse.Namespace, rest: list[str]) -> int:
-    return _typecheck(args, []) or _in_python("-m", "pytest", *PYTEST_ARGS, *rest)
+    return (_typecheck(args, []) or _in_python("-m", "ruff", "check", "--quiet", ".")
+            or _in_python("-m", "pytest", *PYTEST_ARGS, *rest))
 
 
 def _test_exercises(args: argparse.Namespace, rest: list[str]) -> int:
@@ -226,7 +227,7 @@ _EVERY_TARGET = (
            "Open the companion notebook in JupyterLab (installed on first use).", _lab,
            needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
     Target("test", "make test", "python -m kata test [pytest arguments]",
-           "What CI runs: type check, then every suite.", _test,
+           "What CI runs: type check, lint (ruff), then every suite.", _test,
            needs=(REQUIREMENTS, LAB_REQUIREMENTS, TEST_REQUIREMENTS), passes_on=True, where=REPOSITORY),
     Target("test", "make test", "python -m kata test [pytest arguments]",
            "The graded cases on your exercises with pytest, as an editor's test explorer finds them.",
@@ -237,7 +238,8 @@ _EVERY_TARGET = (
            "Measure feedback, engine and grading speed (ratios measured in one run).", _bench,
            passes_on=True, where=REPOSITORY),
     Target("mutants", "make mutants", "python -m kata mutants [mutmut run arguments]",
-           "Mutation-test the graded suites against solutions/ (minutes): docs/mutants.md, failing on a survivor not explained in docs/mutants-explained.toml.",
+           "Mutation-test the graded suites against solutions/ (minutes): docs/mutants.md, failing on "
+           "a survivor not explained in docs/mutants-explained.toml.",
            _mutants, needs=(REQUIREMENTS, TEST_REQUIREMENTS, MUTANTS_REQUIREMENTS), passes_on=True,
            where=REPOSITORY),
     Target("release", "make release", "python -m kata release",

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, TextIO, Union
 
-from .compare import Row, Verdict
 from .commands import command
-from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
+from .compare import Row, Verdict
 from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
+from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
 from .implementation import Implementation
 from .oracle_cache import PATH as CACHE_PATH
 from .oracle_cache import OracleCache
+from .outcome import package_home
 from .progress import HOME
 from .progress import PATH as PROGRESS_PATH
 from .progress import load as load_progress
-from .outcome import package_home
 from .runner import ROOT, Session
 from .scoring import ExerciseScore, plan, score
 

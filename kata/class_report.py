@@ -26,8 +26,11 @@ from typing import Any, Optional
 from .curriculum import EXERCISES
 from .reveal import committed_stub
 from .runner import ROOT
+
 # The class report's two escapers, one for each format: every learner string passes through one.
-from .sanitise import capped, html_text as _e, markdown_code, markdown_text as _md, visible
+from .sanitise import capped, markdown_code, visible
+from .sanitise import html_text as _e
+from .sanitise import markdown_text as _md
 from .similarity import Pair, similar_pairs
 
 Graded = dict[str, Any]  # grader.py's JSON: {"sandbox": ..., "submissions": [as_json(report), ...]}

@@ -11,7 +11,6 @@ from .cases import Case, Instance, Result, ResultValue
 from .cause import Cause
 from .outcome import GraphNode, Outcome, Problem
 
-
 LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
 DIFFERING_SHOWN = 3
 

@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
+
 from .cause import Cause
 from .curriculum import exercise_named
 

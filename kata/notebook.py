@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from . import check as checking, oracle_cache
+from . import check as checking
+from . import oracle_cache
 from .check import Comparison, Part, Picture, Summary, as_text, report
 from .compare import Row
 from .curriculum import EXERCISES, exercise_named

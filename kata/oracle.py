@@ -10,9 +10,8 @@ from __future__ import annotations
 import gc
 import math
 import random
-from typing import Any, Callable, Optional, Sequence, Union
-
 import warnings
+from typing import Any, Callable, Optional, Sequence, Union
 
 # PyTorch warns on import when NumPy is absent; the oracle never needs NumPy.
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")

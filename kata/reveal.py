@@ -23,6 +23,7 @@ from . import progress as progress_file
 from .check import check, remember
 from .commands import command, via_make
 from .curriculum import EXERCISES, Exercise, exercise_named
+
 # The grading make check does (kata.check), taken from where check.py takes it: mypy --strict
 # does not let another module re-export names it only imports.
 from .runner import ROOT

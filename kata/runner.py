@@ -7,10 +7,10 @@ imports PyTorch; the parent does all the judging.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import gc
 import importlib
-import _thread
 import json
 import os
 import queue
@@ -29,10 +29,9 @@ from typing import IO, Any, Callable, Optional
 from .cases import Instance, cases_of
 from .compare import BadResult, validate
 from .curriculum import EXERCISES
-from .implementation import Implementation
 from .graph import numerical_leaf_grads
-from .outcome import (STOPPED_EARLY, WHERE_LIMIT, Outcome, Problem, learner_line, learner_stack, one_line,
-                      run_in_process)
+from .implementation import Implementation
+from .outcome import STOPPED_EARLY, WHERE_LIMIT, Outcome, Problem, learner_line, learner_stack, one_line, run_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30.0  # for the child to start Python and read the suites, before any case

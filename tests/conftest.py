@@ -8,7 +8,6 @@ import pytest
 
 from kata.implementation import Implementation
 
-
 # Messages name make's targets only under make (kata.commands); the suites expect one spelling,
 # whether make test or pytest started them.
 os.environ.pop("KATA_VIA", None)

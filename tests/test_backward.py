@@ -2,8 +2,14 @@
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
-from kata.scenario_tools import (default_recursion_limit, grads, positions, random_expression,
-                                 random_primitive_graph, trace)
+from kata.scenario_tools import (
+    default_recursion_limit,
+    grads,
+    positions,
+    random_expression,
+    random_primitive_graph,
+    trace,
+)
 
 
 @graded()

@@ -8,7 +8,7 @@ multiply by out.grad shows.
 
 from kata.cases import Result, graded
 from kata.implementation import Implementation
-from kata.scenario_tools import apply_local_derivatives, random_expression, raised, grads
+from kata.scenario_tools import apply_local_derivatives, grads, raised, random_expression
 
 
 @graded()

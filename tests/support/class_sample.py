@@ -17,8 +17,16 @@ import sys
 from pathlib import Path
 
 from kata.curriculum import EXERCISES
-from tests.support.test_diagnosis import (ASSIGNS, NO_OUT_GRAD, NOT_REVERSED, NOT_SEEDED,
-                                          RELU_ONE_AT_ZERO, SELF_MINUS_OTHER, STEP_UPHILL, Bug)
+from tests.support.test_diagnosis import (
+    ASSIGNS,
+    NO_OUT_GRAD,
+    NOT_REVERSED,
+    NOT_SEEDED,
+    RELU_ONE_AT_ZERO,
+    SELF_MINUS_OTHER,
+    STEP_UPHILL,
+    Bug,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = [e.name for e in EXERCISES if not e.bonus]

@@ -3,10 +3,10 @@
 import io
 import os
 import socket
-from pathlib import Path
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest

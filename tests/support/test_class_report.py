@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from kata.class_report import ClassStats, _correlation
-from tests.support.class_sample import COPIED, HOSTILE, SLIPS, main as grade_sample_class
+from tests.support.class_sample import COPIED, HOSTILE, SLIPS
+from tests.support.class_sample import main as grade_sample_class
 
 # The sample class is graded for real, with time limits: beside the other grader tests, on one worker.
 pytestmark = pytest.mark.xdist_group("grader")

@@ -13,8 +13,21 @@ from typing import Callable
 import pytest
 
 from kata import demo
-from kata.demo import (SPEED_CLASS, SPIRAL, Plan, Speed, build_model, choose, estimate, explain_failure,
-                       learning_rate, main, neuron_is_one_node, probe, run)
+from kata.demo import (
+    SPEED_CLASS,
+    SPIRAL,
+    Plan,
+    Speed,
+    build_model,
+    choose,
+    estimate,
+    explain_failure,
+    learning_rate,
+    main,
+    neuron_is_one_node,
+    probe,
+    run,
+)
 from kata.implementation import Implementation
 from kata.runner import ROOT
 from kata.scenario_tools import moons

@@ -135,7 +135,8 @@ PLANTED = {
         RELU_ONE_AT_ZERO, "value", "test_relu_on_both_sides_and_exactly_at_zero", 1, ("relu", ""),
         "at exactly 0"),
     "exp's local derivative taken from the operand": Planted(
-        EXP_FROM_OPERAND, "value", "test_exp_passes_its_result_and_log_one_over_its_input", 1, ("exp", ""), "e**x, the result"),
+        EXP_FROM_OPERAND, "value", "test_exp_passes_its_result_and_log_one_over_its_input", 1, ("exp", ""),
+        "e**x, the result"),
     "the local derivatives of * swapped": Planted(
         PRODUCT_SWAPPED, "value", "test_product_passes_each_operand_the_other", 2, ("*", ""),
         "swapped"),

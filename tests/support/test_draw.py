@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from kata.draw import (GraphvizMissing, Svg, draw_dot, layout_svg, small_neuron, svg, to_dot,
-                       traced)
+from kata.draw import GraphvizMissing, Svg, draw_dot, layout_svg, small_neuron, svg, to_dot, traced
 from kata.implementation import Implementation
 from kata.runner import ROOT
 from solutions.value import Value

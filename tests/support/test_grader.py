@@ -1199,7 +1199,7 @@ def test_the_grader_finishes_with_one_report_and_one_gradebook_row_per_submissio
     assert [row["submission"] for row in run.rows] == names
     assert run.header == ["submission", *NAMES, "total", "bonus", "status"]
     described = run.grades["sandbox"]
-    assert described.startswith("bubblewrap:") if run.sandbox == "bubblewrap" else described.startswith("kernel confinement:")
+    assert described.startswith("bubblewrap:" if run.sandbox == "bubblewrap" else "kernel confinement:")
 
 
 def test_the_gradebook_matches_the_json_report_cell_for_cell(run: GraderRun) -> None:

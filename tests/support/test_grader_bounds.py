@@ -21,8 +21,16 @@ from typing import Any
 import pytest
 
 from kata.curriculum import EXERCISES, exercise_named
-from tests.support.test_grader import (GRADER, HAS_BWRAP, NAMES, ONE_WORKER, ROOT, appended,
-                                      open_temporary_directory, solution)
+from tests.support.test_grader import (
+    GRADER,
+    HAS_BWRAP,
+    NAMES,
+    ONE_WORKER,
+    ROOT,
+    appended,
+    open_temporary_directory,
+    solution,
+)
 
 pytestmark = ONE_WORKER  # never beside test_grader.py's batches: see there
 

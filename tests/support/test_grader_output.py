@@ -21,8 +21,17 @@ from typing import Any
 import pytest
 
 import grader
-from grader import (FILE_LIMIT, IGNORED_KEPT, IGNORED_SHOWN, MEMBER_LIMIT, Report, Submission,
-                    read_submission, render, write_csv)
+from grader import (
+    FILE_LIMIT,
+    IGNORED_KEPT,
+    IGNORED_SHOWN,
+    MEMBER_LIMIT,
+    Report,
+    Submission,
+    read_submission,
+    render,
+    write_csv,
+)
 from kata import class_report, sanitise
 from kata.class_report import ClassStats, as_html, as_markdown
 from kata.compare import Verdict

@@ -12,7 +12,6 @@ from kata.curriculum import EXERCISES, Exercise
 from kata.progress import Progress, load
 from kata.runner import ROOT
 
-
 FIRST = EXERCISES[0].name  # where a learner who has passed nothing starts
 
 

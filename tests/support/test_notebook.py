@@ -10,8 +10,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kata import check as checking, oracle_cache
-from kata.check import check as check_package, render
+from kata import check as checking
+from kata import oracle_cache
+from kata.check import check as check_package
+from kata.check import render
 from kata.curriculum import exercise_named
 from kata.diagnosis import NodeCache
 from kata.draw import HIGHLIGHT_FILL, Svg

@@ -11,8 +11,15 @@ from kata.check import explain
 from kata.graph import numerical_leaf_grads
 from kata.implementation import Implementation
 from kata.runner import ROOT
-from tests.support.test_diagnosis import (BIAS_LEFT_OUT, NO_OUT_GRAD, NOT_REVERSED, Learner, learner,
-                                          unfolded, verdict_of)
+from tests.support.test_diagnosis import (
+    BIAS_LEFT_OUT,
+    NO_OUT_GRAD,
+    NOT_REVERSED,
+    Learner,
+    learner,
+    unfolded,
+    verdict_of,
+)
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 

@@ -1,8 +1,8 @@
 """make reveal: a solution opens only when the exercise passes; a reset asks, backs up, restores."""
 
 import io
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
