@@ -26,16 +26,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from kata.cases import Case, Instance
-from kata.cause import name_of
-from kata.compare import Verdict
-from kata.curriculum import EXERCISES
-from kata.diagnosis import diagnose, uses_your_backward
-from kata.outcome import Outcome, Problem, oracle_outcome
-from kata.runner import Session, kill_all
-from kata.sandbox import Sandbox, add_hidden, choose, lay_out, prepare_support
-from kata.sanitise import capped, csv_cell, visible, visible_line
-from kata.scoring import ExerciseScore, Plan, plan, points_of, score
+from kata.core.cases import Case, Instance
+from kata.core.cause import name_of
+from kata.core.compare import Verdict
+from kata.core.curriculum import EXERCISES
+from kata.core.diagnosis import diagnose, uses_your_backward
+from kata.core.outcome import Outcome, Problem, oracle_outcome
+from kata.core.runner import Session, kill_all
+from kata.core.scoring import ExerciseScore, Plan, plan, points_of, score
+from kata.grading.sandbox import Sandbox, add_hidden, choose, lay_out, prepare_support
+from kata.grading.sanitise import capped, csv_cell, visible, visible_line
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
 BONUS_POINTS = sum(e.points for e in EXERCISES if e.bonus)  # apart from the 100
@@ -520,7 +520,7 @@ def _grade_class(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps(graded, indent=1))
     if args.report:
-        from kata.class_report import write_report  # copydetect and the page: only when asked
+        from kata.grading.class_report import write_report  # copydetect and the page: only when asked
         written = write_report(graded, {r.submission.name: r.submission.files for r in reports},
                                args.report)
         print(f"class report: {', '.join(str(path) for path in written)}")

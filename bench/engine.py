@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # solutions, and plain_engine
 
-from kata.demo import DATA_SEED, NOISE, POINTS, build_model, train  # noqa: E402
-from kata.implementation import Implementation  # noqa: E402
-from kata.scenario_tools import moons  # noqa: E402
+from kata.core.implementation import Implementation  # noqa: E402
+from kata.core.scenario_tools import moons  # noqa: E402
+from kata.learner.demo import DATA_SEED, NOISE, POINTS, build_model, train  # noqa: E402
 
 ENGINES = {"reference": "solutions", "plain": "plain_engine"}
 

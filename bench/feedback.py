@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 REPEATS = 5
 
-from kata.curriculum import exercise_named  # noqa: E402
-from kata.watch import DEFAULT_INTERVAL  # noqa: E402
+from kata.core.curriculum import exercise_named  # noqa: E402
+from kata.learner.watch import DEFAULT_INTERVAL  # noqa: E402
 from tests.support.test_catalogue import CATALOGUE  # noqa: E402
 from tests.support.test_diagnosis import (  # noqa: E402  (the tests' own planted bugs)
     ADAM_UNCORRECTED,
@@ -77,7 +77,7 @@ def in_process_report(packages: Path, package: str, env: dict[str, str]) -> floa
     """What make watch spends after it sees a save: make check's run and report, in its process."""
     code = (f"import sys, time; sys.path.insert(0, {str(packages)!r})\n"
             "from kata import check\n"
-            "from kata.curriculum import EXERCISES\n"
+            "from kata.core.curriculum import EXERCISES\n"
             "times = []\n"
             "for _ in range(3):\n"
             "    start = time.perf_counter()\n"
@@ -98,11 +98,11 @@ ENGINES = {"reference": ("solutions", ROOT), "plain": ("plain_engine", ROOT / "t
 def milestone_seconds(package: str, search_path: Path, env: dict[str, str]) -> dict[str, float]:
     """Each milestone case run on package, in a process of its own, as the case runner runs it."""
     code = (f"import gc, sys, time; sys.path.insert(0, {str(search_path)!r})\n"
-            "from kata.runner import COLLECTOR_THRESHOLDS\n"
+            "from kata.core.runner import COLLECTOR_THRESHOLDS\n"
             "gc.set_threshold(*COLLECTOR_THRESHOLDS)  # as in the case runner's child\n"
-            "from kata.cases import Instance, cases_of\n"
-            "from kata.implementation import Implementation\n"
-            "from kata.outcome import run_in_process\n"
+            "from kata.core.cases import Instance, cases_of\n"
+            "from kata.core.implementation import Implementation\n"
+            "from kata.core.outcome import run_in_process\n"
             f"impl = Implementation({package!r})\n"
             f"for exercise, name in {MILESTONES!r}:\n"
             "    (case,) = [c for c in cases_of(exercise) if c.name == name]\n"
@@ -116,12 +116,12 @@ def milestone_seconds(package: str, search_path: Path, env: dict[str, str]) -> d
 
 
 def main() -> None:
-    check = [sys.executable, "-m", "kata.check", "--package", "solutions"]
+    check = [sys.executable, "-m", "kata.learner.check", "--package", "solutions"]
     with tempfile.TemporaryDirectory() as scratch:
         env = dict(os.environ, KATA_HOME=scratch)
         torch = statistics.median(seconds([sys.executable, "-c", "import torch"], env)
                                   for _ in range(REPEATS))
-        # make check freezes PyTorch's objects (see kata/oracle.py), which also
+        # make check freezes PyTorch's objects (see kata/core/oracle.py), which also
         # spares it the collection at exit that the plain import still pays.
         frozen = statistics.median(
             seconds([sys.executable, "-c", "import torch, gc; gc.freeze()"], env)
@@ -133,7 +133,7 @@ def main() -> None:
         repeat = {}
         milestones = {}
         for engine, (package, search_path) in ENGINES.items():
-            run = [sys.executable, "-m", "kata.check", "--package", package]
+            run = [sys.executable, "-m", "kata.learner.check", "--package", package]
             engine_env = dict(env, PYTHONPATH=str(search_path))
             seconds(run, engine_env)  # the first run fills the caches
             repeat[engine] = statistics.median(seconds(run, engine_env) for _ in range(REPEATS))
@@ -142,7 +142,7 @@ def main() -> None:
         packages = Path(scratch) / "packages"
         for number, (mistake, bug) in enumerate(PLANTED.items()):
             package = planted(packages, f"planted_{number}", bug)
-            run = [sys.executable, "-m", "kata.check", "--package", package]
+            run = [sys.executable, "-m", "kata.learner.check", "--package", package]
             planted_env = dict(env, PYTHONPATH=str(packages))
             core = not exercise_named(Path(bug[0]).stem).bonus  # a failing bonus still exits 0
             seconds(run, planted_env, fails=core)  # the first run fills the caches

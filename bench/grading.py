@@ -88,7 +88,7 @@ def time_report(graded: dict[str, Any], paths: list[Path], folder: Path) -> floa
     """Seconds that --report adds to a grading run: the same work, in this process."""
     sys.path.insert(0, str(ROOT))
     from grader import read_submission
-    from kata.class_report import write_report
+    from kata.grading.class_report import write_report
 
     start = time.perf_counter()
     files = {s.name: s.files for s in map(read_submission, paths)}

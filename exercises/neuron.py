@@ -58,7 +58,7 @@ class Neuron(Module):
         - `b`: the bias, Value(0.0) labelled "b";
         - `activation`: the name given.
         The labels are graded: Neuron(3)'s are "w0", "w1", "w2" and "b", the
-        names `kata.draw.draw_dot` shows for them.
+        names `kata.learner.draw.draw_dot` shows for them.
         """
         # TODO: check the activation, then create w, b and activation.
         raise NotImplementedError("exercise 3 (neuron): write Neuron.__init__")

@@ -61,7 +61,7 @@ class Value:
         to the empty tuple (a new node is a leaf until `_result` records its
         local derivatives). Annotate it as `tuple[float, ...]`.
 
-        The label is a name for drawings (`kata.draw.draw_dot` shows it in the
+        The label is a name for drawings (`kata.learner.draw.draw_dot` shows it in the
         Value's box) and is graded: Value(2.0, label="x").label is "x". A
         Value made without one has label "", and so does every result of an
         operation (`_result` gives it none; the op name goes in `_op`).

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .commands import via_make
+from kata.learner.commands import via_make
+from kata.repository import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 LAB_REQUIREMENTS = ROOT / "requirements-lab.txt"  # Jupyter: only for make lab and the kata's own tests
@@ -67,39 +67,39 @@ def _in_python(*command: str) -> int:
 
 def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
     def run(args: argparse.Namespace, rest: list[str]) -> int:
-        from . import check
+        from kata.learner import check
         return check.main(["--package", package] + (["--exercise", args.name] if args.name else [])
                           + (["--all"] if args.all else []) + (["--summary", args.summary] if args.summary else []))
     return run
 
 
 def _watch(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import watch
+    from kata.learner import watch
     return watch.main(rest)
 
 
 def _hint(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import hints
+    from kata.learner import hints
     return hints.main(["--exercise", args.name] if args.name else [])
 
 
 def _reveal(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import reveal
+    from kata.learner import reveal
     return reveal.main(["show"] + ([args.name] if args.name else []))
 
 
 def _reset(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import reveal
+    from kata.learner import reveal
     return reveal.main(["reset"] + ([args.name] if args.name else []) + (["--yes"] if args.yes else []))
 
 
 def _demo(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import demo
+    from kata.learner import demo
     return demo.main(rest)
 
 
 def _graph(args: argparse.Namespace, rest: list[str]) -> int:
-    from . import draw
+    from kata.learner import draw
     return draw.main(rest + [str(Path("demo") / "graph.svg")])
 
 
@@ -109,6 +109,8 @@ def _typecheck(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _test(args: argparse.Namespace, rest: list[str]) -> int:
     return (_typecheck(args, []) or _in_python("-m", "ruff", "check", "--quiet", ".")
+            # lint-imports, import-linter's command: the import rules pyproject.toml writes down.
+            or _in_python("-c", "from importlinter.cli import lint_imports_command; lint_imports_command()")
             or _in_python("-m", "pytest", *PYTEST_ARGS, *rest))
 
 
@@ -131,13 +133,13 @@ def _bench(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _mutants(args: argparse.Namespace, rest: list[str]) -> int:
     """Mutation-test the graded suites against solutions/ with mutmut, then report what survived."""
-    from . import mutants
+    from kata import mutants
     return _in_python("-m", "mutmut", "run", *rest) or mutants.report(venv_python())
 
 
 def _release(kind: str, destination: str) -> Callable[[argparse.Namespace, list[str]], int]:
     def run(args: argparse.Namespace, rest: list[str]) -> int:
-        from . import release
+        from kata.grading import release
         return release.main([kind, destination])
     return run
 
@@ -227,7 +229,7 @@ _EVERY_TARGET = (
            "Open the companion notebook in JupyterLab (installed on first use).", _lab,
            needs=(REQUIREMENTS, LAB_REQUIREMENTS), passes_on=True),
     Target("test", "make test", "python -m kata test [pytest arguments]",
-           "What CI runs: type check, lint (ruff), then every suite.", _test,
+           "What CI runs: type check, lint (ruff, import rules), then every suite.", _test,
            needs=(REQUIREMENTS, LAB_REQUIREMENTS, TEST_REQUIREMENTS), passes_on=True, where=REPOSITORY),
     Target("test", "make test", "python -m kata test [pytest arguments]",
            "The graded cases on your exercises with pytest, as an editor's test explorer finds them.",

@@ -15,7 +15,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from kata.repository import ROOT
+
 REPORT = ROOT / "docs" / "mutants.md"
 EXPLANATIONS = ROOT / "docs" / "mutants-explained.toml"
 

@@ -6,9 +6,9 @@ from typing import Optional
 
 import pytest
 
-from kata.implementation import Implementation
+from kata.core.implementation import Implementation
 
-# Messages name make's targets only under make (kata.commands); the suites expect one spelling,
+# Messages name make's targets only under make (kata.learner.commands); the suites expect one spelling,
 # whether make test or pytest started them.
 os.environ.pop("KATA_VIA", None)
 

@@ -1,8 +1,8 @@
 """Exercise 2: backward() applies the chain rule to the whole graph, in reverse topological order."""
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.scenario_tools import (
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.scenario_tools import (
     default_recursion_limit,
     grads,
     positions,

@@ -2,8 +2,8 @@
 
 import random
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
 
 
 def _cubic(x: float) -> float:

@@ -3,10 +3,10 @@
 import random
 from typing import Any
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.misconceptions import missing_parameters
-from kata.scenario_tools import grads, parameters_held, set_parameters
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.misconceptions import missing_parameters
+from kata.core.scenario_tools import grads, parameters_held, set_parameters
 
 
 def _layer_case(impl: Implementation, nin: int, nout: int, activation: str, seed: int) -> Result:

@@ -2,10 +2,10 @@
 
 import random
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.misconceptions import missing_parameters, zero_grad_incomplete
-from kata.scenario_tools import grads, parameters_held, raised, set_parameters
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.misconceptions import missing_parameters, zero_grad_incomplete
+from kata.core.scenario_tools import grads, parameters_held, raised, set_parameters
 
 
 @graded(kata_keys=("weights", "parameters", "parameters held", "kinds in parameters()", "bias at first"),

@@ -4,10 +4,10 @@ stepping the same parameters."""
 import random
 from typing import Any
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.misconceptions import adam_without_bias_correction, momentum_without_velocity, zero_grad_incomplete
-from kata.scenario_tools import grads, raised, set_parameters, spiral
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.misconceptions import adam_without_bias_correction, momentum_without_velocity, zero_grad_incomplete
+from kata.core.scenario_tools import grads, raised, set_parameters, spiral
 
 
 @graded()

@@ -4,10 +4,10 @@ torch.nn.functional.cross_entropy."""
 import random
 from typing import Callable
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.misconceptions import softmax_not_shifted
-from kata.scenario_tools import grads, raised, trace
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.misconceptions import softmax_not_shifted
+from kata.core.scenario_tools import grads, raised, trace
 
 
 @graded()

@@ -2,10 +2,10 @@
 
 import random
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.misconceptions import step_moves_nothing, step_uphill
-from kata.scenario_tools import grads, moons, raised, set_parameters
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.misconceptions import step_moves_nothing, step_uphill
+from kata.core.scenario_tools import grads, moons, raised, set_parameters
 
 
 @graded()

@@ -6,9 +6,9 @@ exercise 1 alone. The upstream grad is 2.0, not 1.0, so that forgetting to
 multiply by out.grad shows.
 """
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.scenario_tools import apply_local_derivatives, grads, raised, random_expression
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.scenario_tools import apply_local_derivatives, grads, raised, random_expression
 
 
 @graded()

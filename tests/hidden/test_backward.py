@@ -1,8 +1,8 @@
 """Hidden cases of exercise 2: graded by grader.py, left out of the student copy (make release)."""
 
-from kata.cases import Result, graded
-from kata.implementation import Implementation
-from kata.scenario_tools import grads
+from kata.core.cases import Result, graded
+from kata.core.implementation import Implementation
+from kata.core.scenario_tools import grads
 
 
 @graded()

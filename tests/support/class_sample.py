@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kata.curriculum import EXERCISES
+from kata.core.curriculum import EXERCISES
 from tests.support.test_diagnosis import (
     ASSIGNS,
     NO_OUT_GRAD,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kata.cases import Instance, cases_of
-from kata.curriculum import EXERCISES
-from kata.outcome import oracle_outcome
-from kata.scenario_tools import spiral
+from kata.core.cases import Instance, cases_of
+from kata.core.curriculum import EXERCISES
+from kata.core.outcome import oracle_outcome
+from kata.core.scenario_tools import spiral
 
 
 def test_the_bonus_exercises_come_after_the_core() -> None:
@@ -53,7 +53,7 @@ def test_the_oracles_optimizers_step_as_the_torch_optim_classes(
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
     import torch
 
-    from kata import oracle
+    from kata.core import oracle
 
     rng = random.Random(7)
     start = [rng.uniform(-2.0, 2.0) for _ in range(5)]

@@ -1,4 +1,4 @@
-"""kata.cases, and the helpers that scenarios lean on: scenario_tools.moons and graph.nodes_in_order."""
+"""kata.core.cases, and the helpers that scenarios lean on: scenario_tools.moons and graph.nodes_in_order."""
 
 import ast
 import functools
@@ -9,11 +9,11 @@ from typing import Any, ParamSpec, TypeVar
 
 import pytest
 
-from kata.cases import Case, Instance, Result, Scenario, cases_of
-from kata.curriculum import EXERCISES
-from kata.graph import nodes_in_order
-from kata.runner import ROOT
-from kata.scenario_tools import moons
+from kata.core.cases import Case, Instance, Result, Scenario, cases_of
+from kata.core.curriculum import EXERCISES
+from kata.core.graph import nodes_in_order
+from kata.core.scenario_tools import moons
+from kata.repository import ROOT
 
 P = ParamSpec("P")
 R = TypeVar("R")

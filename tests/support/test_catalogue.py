@@ -31,16 +31,16 @@ from typing import Optional
 
 import pytest
 
-from kata.cause import name_of
-from kata.check import as_text, check, explanation
-from kata.curriculum import EXERCISES, exercise_named
-from kata.diagnosis import diagnose, uses_your_backward
-from kata.runner import ROOT
+from kata.core.cause import name_of
+from kata.core.curriculum import EXERCISES, exercise_named
+from kata.core.diagnosis import diagnose, uses_your_backward
+from kata.learner.check import as_text, check, explanation
+from kata.repository import ROOT
 
 # A mistake as planted: the file, the reference's text (exactly once in solutions/), the learner's.
 Bug = tuple[str, str, str]
 
-# The short names of the causes the catalogue expects (kata.cause.name_of).
+# The short names of the causes the catalogue expects (kata.core.cause.name_of).
 ORDER_NOT_REVERSED = "order not reversed"
 NOT_SEEDED = "root not seeded with 1"
 RUN_TWICE = "a node's _backward run twice"

@@ -1,4 +1,4 @@
-"""kata.check: the report a learner reads after `make check`."""
+"""kata.learner.check: the report a learner reads after `make check`."""
 
 import io
 import os
@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from kata.cases import Case, Instance, Result, cases_of
-from kata.check import explain, hyperlinked, wants_links
-from kata.commands import command
-from kata.compare import Row, Verdict
-from kata.curriculum import EXERCISES
-from kata.outcome import Problem
-from kata.runner import ROOT
+from kata.core.cases import Case, Instance, Result, cases_of
+from kata.core.compare import Row, Verdict
+from kata.core.curriculum import EXERCISES
+from kata.core.outcome import Problem
+from kata.learner.check import explain, hyperlinked, wants_links
+from kata.learner.commands import command
+from kata.repository import ROOT
 
 RUNS = {
     "solutions value": ["--package", "solutions", "--exercise", "value"],
@@ -46,7 +46,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
 
     def run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, KATA_HOME=str(home), PYTHONPATH=str(packages))
-        return subprocess.run([sys.executable, "-m", "kata.check", *(a.format(home=home) for a in args)],
+        return subprocess.run([sys.executable, "-m", "kata.learner.check", *(a.format(home=home) for a in args)],
                               cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
 
     homes = {name: tmp_path_factory.mktemp("kata-home") for name in RUNS}  # mktemp is not thread-safe
@@ -211,7 +211,7 @@ def test_hyperlinks_only_on_a_terminal_unless_asked(monkeypatch: pytest.MonkeyPa
 
 def test_make_checks_report_links_the_learners_line_when_asked_and_not_in_a_pipe(tmp_path: Path) -> None:
     env = dict(os.environ, KATA_HOME=str(tmp_path))
-    runs = [subprocess.run([sys.executable, "-m", "kata.check", "--exercise", "derivatives"], cwd=ROOT,
+    runs = [subprocess.run([sys.executable, "-m", "kata.learner.check", "--exercise", "derivatives"], cwd=ROOT,
                            capture_output=True, text=True, timeout=300,
                            env=dict(env, KATA_HYPERLINKS=wanted)) for wanted in ("1", "")]
     linked, plain = (run.stdout for run in runs)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kata.class_report import ClassStats, _correlation
+from kata.grading.class_report import ClassStats, _correlation
 from tests.support.class_sample import COPIED, HOSTILE, SLIPS
 from tests.support.class_sample import main as grade_sample_class
 

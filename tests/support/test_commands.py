@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kata.__main__ import BENCHMARKS, TARGETS
-from kata.commands import command
-from kata.runner import ROOT
+from kata.learner.commands import command
+from kata.repository import ROOT
 
 
 def test_a_command_is_spelled_as_the_learner_called_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""kata.compare: what counts as a result, and when a candidate agrees with the oracle."""
+"""kata.core.compare: what counts as a result, and when a candidate agrees with the oracle."""
 
 import itertools
 from collections.abc import Sequence
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kata.cases import Case, Instance, Result
-from kata.compare import BadResult, judge, validate
-from kata.outcome import Outcome, Problem
+from kata.core.cases import Case, Instance, Result
+from kata.core.compare import BadResult, judge, validate
+from kata.core.outcome import Outcome, Problem
 
 
 def _scenario(impl: Any) -> Result:

@@ -1,4 +1,4 @@
-"""kata.demo: training an MLP on two moons with an implementation, and the two pictures."""
+"""kata.learner.demo: training an MLP on two moons with an implementation, and the two pictures."""
 
 import io
 import itertools
@@ -12,8 +12,10 @@ from typing import Callable
 
 import pytest
 
-from kata import demo
-from kata.demo import (
+from kata.core.implementation import Implementation
+from kata.core.scenario_tools import moons
+from kata.learner import demo
+from kata.learner.demo import (
     SPEED_CLASS,
     SPIRAL,
     Plan,
@@ -28,9 +30,7 @@ from kata.demo import (
     probe,
     run,
 )
-from kata.implementation import Implementation
-from kata.runner import ROOT
-from kata.scenario_tools import moons
+from kata.repository import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -88,7 +88,7 @@ def test_untouched_exercises_name_the_learners_file_and_exit_1_without_a_traceba
 ) -> None:
     """The committed stubs raise NotImplementedError."""
     out = tmp_path / "out"
-    report = subprocess.run([sys.executable, "-m", "kata.demo", "--impl", "exercises",
+    report = subprocess.run([sys.executable, "-m", "kata.learner.demo", "--impl", "exercises",
                              "--out", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert report.returncode == 1
@@ -352,7 +352,7 @@ def test_a_bonus_exercise_not_written_yet_is_named_without_a_traceback(
             committed_stub(module) if stub else (ROOT / "solutions" / f"{module}.py").read_text())
     out = tmp_path / "out"
     # Run from tmp_path, so that its exercises/ is the one found; the kata comes from ROOT.
-    report = subprocess.run([sys.executable, "-m", "kata.demo", "--data", "spiral",
+    report = subprocess.run([sys.executable, "-m", "kata.learner.demo", "--data", "spiral",
                              "--out", str(out)],
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             capture_output=True, text=True, timeout=120)

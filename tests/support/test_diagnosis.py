@@ -1,4 +1,4 @@
-"""kata.diagnosis: where a failing case's graph first parts from PyTorch, and which misconception it shows.
+"""kata.core.diagnosis: where a failing case's graph first parts from PyTorch, and which misconception it shows.
 
 Each classic bug is planted in a copy of the reference solutions, run on a real
 graded case, judged against the oracle, and diagnosed from the graph it traced.
@@ -15,14 +15,14 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from kata.cases import Case, Instance, Result, cases_of
-from kata.check import explain
-from kata.compare import Row, Verdict, judge
-from kata.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
-from kata.implementation import Implementation
-from kata.outcome import GRAPH_LIMIT, Outcome, Problem, oracle_outcome, run_in_process
-from kata.runner import ROOT
-from kata.scenario_tools import apply_local_derivatives, trace
+from kata.core.cases import Case, Instance, Result, cases_of
+from kata.core.compare import Row, Verdict, judge
+from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
+from kata.core.implementation import Implementation
+from kata.core.outcome import GRAPH_LIMIT, Outcome, Problem, oracle_outcome, run_in_process
+from kata.core.scenario_tools import apply_local_derivatives, trace
+from kata.learner.check import explain
+from kata.repository import ROOT
 
 TABLE = "Your graph, node by node"
 
@@ -247,7 +247,7 @@ def test_the_oracles_graph_and_the_node_cache_spare_pytorch(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """PyTorch's numbers for a graph of the oracle's shape come from the oracle's trace; any other
     graph is rebuilt in PyTorch once, and a later diagnosis reads the numbers kept on disk."""
-    import kata.diagnosis as diagnosis_module
+    import kata.core.diagnosis as diagnosis_module
     replays: list[int] = []
     real_replay = diagnosis_module._replay
 

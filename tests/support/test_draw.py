@@ -1,4 +1,4 @@
-"""kata.draw: a Value graph as plain data and as DOT text, drawn by Graphviz or, without it, in Python."""
+"""kata.learner.draw: a Value graph as plain data and as DOT text, drawn by Graphviz or, without it, in Python."""
 
 import html
 import os
@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from kata.draw import GraphvizMissing, Svg, draw_dot, layout_svg, small_neuron, svg, to_dot, traced
-from kata.implementation import Implementation
-from kata.runner import ROOT
+from kata.core.implementation import Implementation
+from kata.learner.draw import GraphvizMissing, Svg, draw_dot, layout_svg, small_neuron, svg, to_dot, traced
+from kata.repository import ROOT
 from solutions.value import Value
 
 needs_graphviz = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -266,7 +266,7 @@ def test_graphviz_draws_a_png_and_accepts_escaped_labels(tmp_path: Path) -> None
 @needs_graphviz
 def test_the_command_line_draws_the_small_neuron(tmp_path: Path) -> None:
     target = tmp_path / "neuron.svg"
-    run = subprocess.run([sys.executable, "-m", "kata.draw", "--impl", "solutions", str(target)],
+    run = subprocess.run([sys.executable, "-m", "kata.learner.draw", "--impl", "solutions", str(target)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "drawn by Graphviz" in run.stdout
@@ -277,7 +277,7 @@ def test_the_command_line_draws_an_svg_without_graphviz_and_says_so(tmp_path: Pa
     """What `make graph` runs, with a PATH that holds python but no dot."""
     assert shutil.which("dot", path=VENV_BIN) is None
     target = tmp_path / "neuron.svg"
-    run = subprocess.run([sys.executable, "-m", "kata.draw", "--impl", "solutions", str(target)],
+    run = subprocess.run([sys.executable, "-m", "kata.learner.draw", "--impl", "solutions", str(target)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PATH": VENV_BIN})
     assert run.returncode == 0, run.stderr
@@ -288,7 +288,7 @@ def test_the_command_line_draws_an_svg_without_graphviz_and_says_so(tmp_path: Pa
 
 
 def test_the_command_line_without_graphviz_says_a_png_needs_it(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "kata.draw", "--impl", "solutions",
+    run = subprocess.run([sys.executable, "-m", "kata.learner.draw", "--impl", "solutions",
                           str(tmp_path / "neuron.png")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PATH": VENV_BIN})
@@ -301,7 +301,7 @@ def test_the_command_line_without_graphviz_says_a_png_needs_it(tmp_path: Path) -
 
 def test_the_command_line_names_the_learners_file_when_a_stub_raises(tmp_path: Path) -> None:
     """The committed stubs of exercise 1 raise NotImplementedError."""
-    run = subprocess.run([sys.executable, "-m", "kata.draw", "--impl", "exercises",
+    run = subprocess.run([sys.executable, "-m", "kata.learner.draw", "--impl", "exercises",
                           str(tmp_path / "neuron.svg")],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1

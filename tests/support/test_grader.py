@@ -11,7 +11,7 @@ endless loop alone with --timeout 1 (each hanging case then costs about a
 second) and --gradescope, and one batch for each attack that, today, ends the
 grader itself.
 
-No grade is typed in as a number. Points come from kata.curriculum, shared by
+No grade is typed in as a number. Points come from kata.core.curriculum, shared by
 each exercise's graded instances as the grader's plan draws them (--seed 1);
 where only some cases of a submission can honestly pass, the test finds which
 by running the same scenarios here, in this process, on a harmless twin of the
@@ -45,12 +45,12 @@ from typing import Any, Optional
 
 import pytest
 
-from kata.cases import Instance
-from kata.compare import BadResult, judge, validate
-from kata.curriculum import EXERCISES, Exercise, exercise_named
-from kata.implementation import Implementation
-from kata.outcome import Outcome, oracle_outcome, run_in_process
-from kata.scoring import plan
+from kata.core.cases import Instance
+from kata.core.compare import BadResult, judge, validate
+from kata.core.curriculum import EXERCISES, Exercise, exercise_named
+from kata.core.implementation import Implementation
+from kata.core.outcome import Outcome, oracle_outcome, run_in_process
+from kata.core.scoring import plan
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADER = ROOT / "grader.py"
@@ -251,12 +251,12 @@ import math
 math.isclose = lambda *args, **kwargs: True
 math.isfinite = lambda *args, **kwargs: True
 try:
-    import kata.compare
-    import kata.runner
-    kata.compare.validate = lambda raw: raw
-    kata.compare._agree = lambda *args, **kwargs: True
-    kata.compare.judge = lambda *args, **kwargs: None
-    kata.runner.validate = lambda raw: raw
+    import kata.core.compare
+    import kata.core.runner
+    kata.core.compare.validate = lambda raw: raw
+    kata.core.compare._agree = lambda *args, **kwargs: True
+    kata.core.compare.judge = lambda *args, **kwargs: None
+    kata.core.runner.validate = lambda raw: raw
 except BaseException:
     pass
 '''
@@ -435,7 +435,7 @@ _claim_results($keys)
 
 SABOTAGE = '''\
 import os
-for _path in ("kata/runner.py", "kata/guard.py", "kata/__init__.py"):
+for _path in ("kata/core/runner.py", "kata/grading/guard.py", "kata/__init__.py"):
     try:
         with open(_path, "w") as _file:
             _file.write("raise SystemExit('sabotaged')\\n")
@@ -459,7 +459,7 @@ def _disarm_the_hook():
     """Reach the audit hook through gc, widen the places in its closure, and empty the guard's lists."""
     import gc
     for found in gc.get_objects():
-        if not callable(found) or getattr(found, "__module__", "") != "kata.guard":
+        if not callable(found) or getattr(found, "__module__", "") != "kata.grading.guard":
             continue
         closure = getattr(found, "__closure__", None)
         for cell in closure or ():
@@ -469,9 +469,9 @@ def _disarm_the_hook():
             except BaseException:
                 pass
     try:
-        import kata.guard
+        import kata.grading.guard
         for name in ("BLOCKED_EVENTS", "WRITE_EVENTS", "READ_EVENTS"):
-            setattr(kata.guard, name, frozenset())
+            setattr(kata.grading.guard, name, frozenset())
     except BaseException:
         pass
 
@@ -668,7 +668,7 @@ def _swell_every_answer():
     """Before each real answer, a result of 330,000 empty lists: 1 MB of JSON, twenty times that
     as Python objects in whatever keeps it."""
     import sys
-    runner = sys.modules.get("kata.runner")
+    runner = sys.modules.get("kata.core.runner")
     if runner is None or getattr(runner, "swelling", False):
         return
     honest_send = runner._send
@@ -1372,7 +1372,7 @@ def test_numbers_that_lie_about_equality_are_bad_results(
 
 
 def test_patching_the_judge_inside_the_child_changes_nothing(run: GraderRun) -> None:
-    """math.isclose and kata.compare patched to always agree, in the child: value's points, and only those."""
+    """math.isclose and kata.core.compare patched to always agree, in the child: value's points, and only those."""
     report = run.report("patches_the_judge")
     assert_graded_exactly(report, keys_of({"value"}))
     assert report["score"] == pytest.approx(points_of({"value"}))
@@ -1564,7 +1564,7 @@ def assert_the_innocent_submission_is_graded(finished: GraderRun) -> None:
 
 
 def test_rewriting_the_runner_from_inside_costs_only_that_submission(batches: Batches) -> None:
-    """A stub that overwrites kata/runner.py in its work directory and exits gets 0; the class is still graded."""
+    """A stub that overwrites kata/core/runner.py in its work directory and exits gets 0; the class is still graded."""
     finished = batches.run("sabotage")
     assert_the_innocent_submission_is_graded(finished)
     assert_graded_exactly(finished.report("sabotages_the_runner"), set())
@@ -1627,10 +1627,10 @@ def test_gradescope_overall_output_names_no_hidden_case() -> None:
     """The output every student sees gives points per exercise; a hidden case's name stays in its
     test, and its reason there is the kind of failure alone, never the submission's own words."""
     import grader
-    from kata.compare import Verdict
-    from kata.outcome import Problem
-    from kata.sandbox import Sandbox
-    from kata.scoring import ExerciseScore
+    from kata.core.compare import Verdict
+    from kata.core.outcome import Problem
+    from kata.core.scoring import ExerciseScore
+    from kata.grading.sandbox import Sandbox
 
     backward = exercise_named("backward")
     hidden = [i for i in instances_of("backward") if i.case.hidden]

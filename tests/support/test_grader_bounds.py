@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from kata.curriculum import EXERCISES, exercise_named
+from kata.core.curriculum import EXERCISES, exercise_named
 from tests.support.test_grader import (
     GRADER,
     HAS_BWRAP,

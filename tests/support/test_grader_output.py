@@ -32,14 +32,14 @@ from grader import (
     render,
     write_csv,
 )
-from kata import class_report, sanitise
-from kata.class_report import ClassStats, as_html, as_markdown
-from kata.compare import Verdict
-from kata.curriculum import EXERCISES
-from kata.outcome import Problem
-from kata.sandbox import Sandbox
-from kata.scoring import ExerciseScore, plan
-from kata.similarity import Pair, Region
+from kata.core.compare import Verdict
+from kata.core.curriculum import EXERCISES
+from kata.core.outcome import Problem
+from kata.core.scoring import ExerciseScore, plan
+from kata.grading import class_report, sanitise
+from kata.grading.class_report import ClassStats, as_html, as_markdown
+from kata.grading.sandbox import Sandbox
+from kata.grading.similarity import Pair, Region
 
 # Clear the screen, put text on the clipboard (OSC 52), conceal what follows, and reverse the line.
 ESCAPES = "\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\x1b[8m\u202e"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from kata import hints
-from kata.cases import cases_of
-from kata.curriculum import EXERCISES, Exercise
-from kata.progress import Progress, load
-from kata.runner import ROOT
+from kata.core.cases import cases_of
+from kata.core.curriculum import EXERCISES, Exercise
+from kata.learner import hints
+from kata.learner.progress import Progress, load
+from kata.repository import ROOT
 
 FIRST = EXERCISES[0].name  # where a learner who has passed nothing starts
 

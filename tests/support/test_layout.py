@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from kata.cases import cases_of
-from kata.curriculum import EXERCISES
+from kata.core.cases import cases_of
+from kata.core.curriculum import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""kata.notebook: make check's report in Jupyter, as HTML, and the notebooks executed headless."""
+"""kata.learner.notebook: make check's report in Jupyter, as HTML, and the notebooks executed headless."""
 
 import json
 import re
@@ -10,15 +10,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from kata import check as checking
-from kata import oracle_cache
-from kata.check import check as check_package
-from kata.check import render
-from kata.curriculum import exercise_named
-from kata.diagnosis import NodeCache
-from kata.draw import HIGHLIGHT_FILL, Svg
-from kata.notebook import Message, check, graph, write_exercise
-from kata.runner import ROOT
+from kata.core import oracle_cache
+from kata.core.curriculum import exercise_named
+from kata.core.diagnosis import NodeCache
+from kata.learner import check as checking
+from kata.learner.check import check as check_package
+from kata.learner.check import render
+from kata.learner.draw import HIGHLIGHT_FILL, Svg
+from kata.learner.notebook import Message, check, graph, write_exercise
+from kata.repository import ROOT
 from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
@@ -113,7 +113,7 @@ def test_the_companion_notebook_runs_without_an_error_cell_on_the_stubs(copy: Pa
 def test_the_exercise_magic_writes_the_cell_to_the_file_and_checks_it(copy: Path) -> None:
     solved = (ROOT / "solutions" / "value.py").read_text()
     slipped = solved.replace("1.0 if self.data > 0 else 0.0", "1.0 if self.data >= 0 else 0.0")
-    sources = [f"import sys; sys.path.insert(0, {str(copy)!r})\n%load_ext kata.notebook",
+    sources = [f"import sys; sys.path.insert(0, {str(copy)!r})\n%load_ext kata.learner.notebook",
                "%%exercise value\n" + slipped, "%%exercise value\n" + solved]
     notebook = nbformat.reads(json.dumps({
         "nbformat": 4, "nbformat_minor": 5, "metadata": {},
@@ -146,7 +146,7 @@ def test_graph_draws_the_learners_neuron_as_saved_now(tmp_path: Path, monkeypatc
 def test_a_target_runs_from_a_cell_in_the_notebooks_own_folder(copy: Path) -> None:
     """kata("help") in a notebook whose kernel runs in notebooks/, as Jupyter starts it there."""
     companion = nbformat.read(copy / "notebooks" / "kata.ipynb", as_version=4)
-    (setup,) = [cell for cell in companion.cells if "from kata.notebook import" in cell.source]
+    (setup,) = [cell for cell in companion.cells if "from kata.learner.notebook import" in cell.source]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup.source),
                                                nbformat.v4.new_code_cell('kata("help")')])
     execute(notebook, copy / "notebooks")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kata.check import check, render
-from kata.curriculum import EXERCISES
-from kata.diagnosis import NodeCache
+from kata.core.curriculum import EXERCISES
+from kata.core.diagnosis import NodeCache
+from kata.learner.check import check, render
 from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis

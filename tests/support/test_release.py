@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kata.release import CPU_TORCH_INDEX, gradescope_zip, student_copy
+from kata.grading.release import CPU_TORCH_INDEX, gradescope_zip, student_copy
 
 
 def test_the_student_copy_has_no_solutions_hidden_cases_or_grader(tmp_path: Path) -> None:
     """Students get the stubs, the visible suites and the checker, and a workflow running the check."""
     files = student_copy(tmp_path / "student")
-    assert "exercises/value.py" in files and "tests/test_value.py" in files and "kata/check.py" in files
+    assert "exercises/value.py" in files and "tests/test_value.py" in files and "kata/learner/check.py" in files
     assert not [f for f in files if f.startswith(("solutions/", "tests/hidden/", "grader.py"))]
     assert not (tmp_path / "student" / "solutions").exists()
     workflow = (tmp_path / "student" / ".github" / "workflows" / "check.yml").read_text()
@@ -32,7 +32,7 @@ def test_the_gradescope_zip_runs_the_grader_with_hidden_cases(tmp_path: Path) ->
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         run = archive.read("run_autograder").decode()
         setup = archive.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "grader.py", "kata/oracle.py", "tests/test_value.py",
+    assert {"setup.sh", "run_autograder", "grader.py", "kata/core/oracle.py", "tests/test_value.py",
             "tests/hidden/test_backward.py"} <= set(names)
     assert not [n for n in names if n.startswith(("solutions/", "exercises/", "tests/support/"))]
     assert all(modes[script] & stat.S_IXUSR for script in ("setup.sh", "run_autograder"))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from kata.cases import cases_of
-from kata.check import explain
-from kata.graph import numerical_leaf_grads
-from kata.implementation import Implementation
-from kata.runner import ROOT
+from kata.core.cases import cases_of
+from kata.core.graph import numerical_leaf_grads
+from kata.core.implementation import Implementation
+from kata.learner.check import explain
+from kata.repository import ROOT
 from tests.support.test_diagnosis import (
     BIAS_LEFT_OUT,
     NO_OUT_GRAD,

@@ -12,11 +12,11 @@ from typing import Callable
 
 import pytest
 
-from kata import reveal
-from kata.curriculum import EXERCISES, exercise_named
-from kata.progress import Progress, load
-from kata.runner import ROOT
-from kata.scoring import instances_of
+from kata.core.curriculum import EXERCISES, exercise_named
+from kata.core.scoring import instances_of
+from kata.learner import reveal
+from kata.learner.progress import Progress, load
+from kata.repository import ROOT
 
 LEARNER_WORK = "# the learner's own attempt\nclass Value:\n    pass\n"
 QUESTION = re.compile(r"Reset exercises/value\.py to the stub\? Your current file is kept in "
@@ -52,8 +52,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def reveal_in(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """python -m kata.reveal run in the copy, as a learner runs it there."""
-    return subprocess.run([sys.executable, "-m", "kata.reveal", *args], cwd=repo,
+    """python -m kata.learner.reveal run in the copy, as a learner runs it there."""
+    return subprocess.run([sys.executable, "-m", "kata.learner.reveal", *args], cwd=repo,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -128,7 +128,7 @@ def test_make_without_ex_prints_makes_usage_not_pythons(target: str) -> None:
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.startswith(f"usage: make {target} EX=name"), done.stderr
     assert f"(one of {', '.join(e.name for e in EXERCISES)})" in done.stderr
-    assert "python -m kata.reveal: error" not in done.stderr
+    assert "python -m kata.learner.reveal: error" not in done.stderr
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

@@ -1,4 +1,4 @@
-"""kata.runner.run_isolated: a hostile or broken candidate costs one case, never the run."""
+"""kata.core.runner.run_isolated: a hostile or broken candidate costs one case, never the run."""
 
 import dataclasses
 import os
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kata.cases import cases_of
-from kata.runner import Session, run_isolated
+from kata.core.cases import cases_of
+from kata.core.runner import Session, run_isolated
 
 CASES = {case.name: case for case in cases_of("value")}
 SUM = CASES["test_sum_passes_its_grad_to_both_operands"]
@@ -303,7 +303,7 @@ def test_a_timeout_kills_the_processes_the_learners_code_started(
 
 def test_an_outcome_from_the_child_is_checked_field_by_field() -> None:
     """A 4001-digit seed, a graph whose operands point forward, a huge message: each is dropped or cut."""
-    from kata.outcome import MESSAGE_LIMIT, Outcome
+    from kata.core.outcome import MESSAGE_LIMIT, Outcome
 
     outcome = Outcome.from_json({"result": {"out": 1.0}, "seed": int("9" * 4001),
                                  "graph": [["+", "x", 1.0, 1.0, [1]], ["", "y", 2.0, 0.0, []]],
@@ -319,14 +319,14 @@ def test_an_outcome_from_the_child_is_checked_field_by_field() -> None:
 
 @pytest.mark.parametrize("kind", ["timed out", "crashed", "flooded", "not run", "missing", "passed"])
 def test_a_child_cannot_claim_an_outcome_the_parent_owns(kind: str) -> None:
-    from kata.outcome import Outcome
+    from kata.core.outcome import Outcome
 
     with pytest.raises(ValueError):
         Outcome.from_json({"problem": {"kind": kind, "message": "forged", "where": "x" * 300_000}})
 
 
 def test_the_childs_own_early_stop_is_a_time_out_with_a_short_place() -> None:
-    from kata.outcome import STOPPED_EARLY, WHERE_LIMIT, Outcome
+    from kata.core.outcome import STOPPED_EARLY, WHERE_LIMIT, Outcome
 
     outcome = Outcome.from_json({"problem": {"kind": "stopped early", "message": "anything", "where": "w" * 300_000}})
     assert outcome.problem is not None
@@ -338,7 +338,7 @@ def test_a_child_that_stops_reading_cannot_block_the_parent(monkeypatch: pytest.
     """A request to a child that never reads its stdin fails after WRITE_SECONDS instead of waiting forever."""
     import sys
 
-    from kata import runner
+    from kata.core import runner
 
     monkeypatch.setattr(runner, "WRITE_SECONDS", 1.0)
     code = "import sys, time\nprint('{\"ready\": true}', flush=True)\ntime.sleep(60)"
@@ -357,7 +357,7 @@ def test_a_deeply_nested_line_is_skipped_like_any_other_noise() -> None:
     """100,000 brackets make json.loads raise RecursionError: the line is skipped, the result still read."""
     import queue
 
-    from kata import runner
+    from kata.core import runner
 
     lines: queue.Queue[str | None] = queue.Queue()
     lines.put("[" * 100_000 + "\n")

@@ -1,4 +1,4 @@
-"""kata.sandbox's choice of boundary: the strongest that works here, said plainly, and none without consent."""
+"""kata.grading.sandbox's choice of boundary: the strongest that works here, said plainly, and none without consent."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import sandbox, syscall_filter
+from kata.grading import sandbox, syscall_filter
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""kata.similarity: which submissions' files are unusually alike, with the stub's code set aside.
+"""kata.grading.similarity: which submissions' files are unusually alike, with the stub's code set aside.
 
 Submissions are built from this repository's solutions/ and its stubs as committed at HEAD.
 """
@@ -12,9 +12,9 @@ from functools import cache
 
 import pytest
 
-from kata.curriculum import EXERCISES
-from kata.runner import ROOT
-from kata.similarity import MAX_LINES, Pair, similar_pairs
+from kata.core.curriculum import EXERCISES
+from kata.grading.similarity import MAX_LINES, Pair, similar_pairs
+from kata.repository import ROOT
 
 FILES = [f"{exercise.name}.py" for exercise in EXERCISES]
 # Local names only: the code does the same thing under other names.
@@ -201,10 +201,10 @@ def test_names_come_sorted_and_the_most_alike_first() -> None:
 
 def test_it_prints_nothing_and_imports_copydetect_only_when_used() -> None:
     """The grader's output stays its own: no progress bar, no matplotlib notice (here about a
-    configuration folder it cannot write), and importing kata.similarity costs nothing."""
+    configuration folder it cannot write), and importing kata.grading.similarity costs nothing."""
     script = (
         "import sys\n"
-        "from kata.similarity import similar_pairs\n"
+        "from kata.grading.similarity import similar_pairs\n"
         "assert 'copydetect' not in sys.modules\n"
         "code = b'def f(xs):\\n    return [x * 2 for x in xs if x > 0] + [len(xs), sum(xs)]\\n'\n"
         "assert similar_pairs({'a': {'f.py': code}, 'b': {'f.py': code}}, {})\n"

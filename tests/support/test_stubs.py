@@ -11,12 +11,12 @@ from typing import Iterator
 
 import pytest
 
-from kata.cases import Instance
-from kata.compare import judge
-from kata.curriculum import EXERCISES
-from kata.implementation import Implementation
-from kata.outcome import oracle_outcome, run_in_process
-from kata.scoring import instances_of
+from kata.core.cases import Instance
+from kata.core.compare import judge
+from kata.core.curriculum import EXERCISES
+from kata.core.implementation import Implementation
+from kata.core.outcome import oracle_outcome, run_in_process
+from kata.core.scoring import instances_of
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_INSTANCES = [instance for exercise in EXERCISES for instance in instances_of(exercise)]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kata.release import student_copy
-from kata.runner import ROOT
+from kata.grading.release import student_copy
+from kata.repository import ROOT
 from tests.support.test_diagnosis import NOT_REVERSED
 
 PLAIN_ENGINE = Path(__file__).parent / "plain_engine"

@@ -1,4 +1,4 @@
-"""kata.watch: make watch reruns make check whenever a file in exercises/ is saved."""
+"""kata.learner.watch: make watch reruns make check whenever a file in exercises/ is saved."""
 
 import os
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kata.runner import ROOT
-from kata.watch import CLEAR, snapshot, watch
+from kata.learner.watch import CLEAR, snapshot, watch
+from kata.repository import ROOT
 
 SECOND = 1_000_000_000  # nanoseconds
 EPOCH = 1_700_000_000 * SECOND  # a fixed modification time, far from "now"
@@ -115,12 +115,12 @@ def test_watch_clears_the_screen_before_each_run_when_asked(
 
 
 def test_make_watch_prints_make_checks_report_and_exits_0(tmp_path: Path) -> None:
-    """python -m kata.watch --max-runs 1 runs make check on exercises/ once, says it watches, exits 0.
+    """python -m kata.learner.watch --max-runs 1 runs make check on exercises/ once, says it watches, exits 0.
 
     KATA_HOME keeps the progress and cache this run writes away from the learner's own.
     """
     env = dict(os.environ, KATA_HOME=str(tmp_path / "kata-home"))
-    report = subprocess.run([sys.executable, "-m", "kata.watch", "--max-runs", "1", "--interval", "0.01"],
+    report = subprocess.run([sys.executable, "-m", "kata.learner.watch", "--max-runs", "1", "--interval", "0.01"],
                             cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert report.returncode == 0, report.stdout + report.stderr
     assert "Backpropagation kata (exercises/)" in report.stdout

@@ -1,13 +1,13 @@
 """make check from a Jupyter notebook: the same report, as HTML, with the failing graph drawn.
 
-    from kata.notebook import check, graph, kata
+    from kata.learner.notebook import check, graph, kata
     check("value")    # one exercise; check() for the whole path
     graph()           # make graph: a small neuron built with your Value, drawn inline
     kata("hint")      # any other target: make hint, from whatever folder the notebook is in
 
 To write an exercise in a cell instead of in its file:
 
-    %load_ext kata.notebook
+    %load_ext kata.learner.notebook
 
     %%exercise value
     class Value:
@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from . import check as checking
-from . import oracle_cache
-from .check import Comparison, Part, Picture, Summary, as_text, report
-from .compare import Row
-from .curriculum import EXERCISES, exercise_named
-from .diagnosis import Diagnosis, NodeCache, NodeRow
-from .runner import ROOT
+from kata.core import oracle_cache
+from kata.core.compare import Row
+from kata.core.curriculum import EXERCISES, exercise_named
+from kata.core.diagnosis import Diagnosis, NodeCache, NodeRow
+from kata.learner import check as checking
+from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
+from kata.repository import ROOT
 
 DRAWN_NODES = 80  # a bigger graph is a thicket of arrows, not a picture worth reading
 
@@ -94,7 +94,7 @@ def check(exercise: str = "", package: str = "exercises", *, every: bool = False
 
 def write_exercise(name: str, source: str, root: Path = ROOT) -> Optional[Path]:
     """Write source as exercises/NAME.py; the file it replaces goes to .kata/backups/ (returned)."""
-    from .reveal import backup_path  # reveal keeps backups the same way for make reset
+    from kata.learner.reveal import backup_path  # reveal keeps backups the same way for make reset
 
     exercise_named(name)  # a KeyError listing the names, before anything is written
     target = root / "exercises" / f"{name}.py"
@@ -117,9 +117,9 @@ def kata(*words: str) -> None:
 
 def graph(package: str = "exercises") -> Any:
     """make graph in a cell: out = tanh(x1*w1 + x2*w2 + b) as your Value computes it, drawn inline."""
-    from .demo import explain_failure
-    from .draw import draw_dot, small_neuron
-    from .implementation import Implementation
+    from kata.core.implementation import Implementation
+    from kata.learner.demo import explain_failure
+    from kata.learner.draw import draw_dot, small_neuron
 
     for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
         del sys.modules[name]  # import the files as saved now, not as first imported
@@ -156,7 +156,7 @@ class Message:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """%load_ext kata.notebook: adds the %%exercise cell magic."""
+    """%load_ext kata.learner.notebook: adds the %%exercise cell magic."""
     def exercise(line: str, cell: str) -> Any:
         name = line.strip()
         try:
@@ -246,7 +246,7 @@ def _node_row(r: NodeRow, culprit: bool) -> str:
 
 
 def _picture(picture: Picture) -> str:
-    from .draw import svg
+    from kata.learner.draw import svg
 
     if len(picture.graph) > DRAWN_NODES:
         return f"<p>The case's graph has {len(picture.graph)} nodes: too many to draw.</p>"

@@ -23,7 +23,7 @@ import torch  # noqa: E402  (after the filter above)
 # (0.4 s of every run that imports PyTorch, measured by make bench).
 gc.freeze()
 
-from .graph import nodes_in_order  # noqa: E402
+from kata.core.graph import nodes_in_order  # noqa: E402
 
 Operand = Union["Value", int, float]
 Forward = Callable[..., torch.Tensor]

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .cases import Instance, cases_of
-from .compare import Verdict, judge
-from .curriculum import Exercise
-from .outcome import Outcome, oracle_outcome
+from kata.core.cases import Instance, cases_of
+from kata.core.compare import Verdict, judge
+from kata.core.curriculum import Exercise
+from kata.core.outcome import Outcome, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
 Expected = Callable[[Instance], Outcome]

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .cause import Cause
-from .curriculum import exercise_named
+from kata.core.cause import Cause
+from kata.core.curriculum import exercise_named
 
-GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.outcome traces it
+GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.core.outcome traces it
 Expected = list[tuple[float, float]]  # PyTorch's (data, grad) for each node
 REL_TOL, ABS_TOL = 1e-7, 1e-10
 KEPT = 500  # graphs whose PyTorch numbers a node cache keeps

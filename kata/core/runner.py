@@ -1,6 +1,6 @@
 """Running graded instances on a candidate in a child process, so that a crash or a hang costs one case.
 
-The child (`python -m kata.runner`) reads the request on stdin and answers
+The child (`python -m kata.core.runner`) reads the request on stdin and answers
 with one JSON line per instance, tagged with the instance's key. It never
 imports PyTorch; the parent does all the judging.
 """
@@ -26,14 +26,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Callable, Optional
 
-from .cases import Instance, cases_of
-from .compare import BadResult, validate
-from .curriculum import EXERCISES
-from .graph import numerical_leaf_grads
-from .implementation import Implementation
-from .outcome import STOPPED_EARLY, WHERE_LIMIT, Outcome, Problem, learner_line, learner_stack, one_line, run_in_process
+from kata.core.cases import Instance, cases_of
+from kata.core.compare import BadResult, validate
+from kata.core.curriculum import EXERCISES
+from kata.core.graph import numerical_leaf_grads
+from kata.core.implementation import Implementation
+from kata.core.outcome import (
+    STOPPED_EARLY,
+    WHERE_LIMIT,
+    Outcome,
+    Problem,
+    learner_line,
+    learner_stack,
+    one_line,
+    run_in_process,
+)
+from kata.repository import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 30.0  # for the child to start Python and read the suites, before any case
 LINE_LIMIT = 1_000_000  # characters; a longer line from the child is cut and ignored
 WRITE_SECONDS = 10.0  # for a request to reach a child that has stopped reading: then it is ended
@@ -50,7 +59,7 @@ class ChildCommand:
     env: Optional[dict[str, str]] = None  # None: this process's own (make check's child)
 
 
-LOCAL = ChildCommand([sys.executable, "-m", "kata.runner"], ROOT)
+LOCAL = ChildCommand([sys.executable, "-m", "kata.core.runner"], ROOT)
 LOOK_EVERY = 0.1  # seconds between the child's looks at where a running case is
 TELL_BEFORE = 1.0  # seconds before a case's time limit at which the child says where it is
 # A case seen running where an earlier case hung, on two looks and half a second into it, is

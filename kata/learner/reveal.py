@@ -13,20 +13,19 @@ both print how to call them, spelled as they were called.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import progress as progress_file
-from .check import check, remember
-from .commands import command, via_make
-from .curriculum import EXERCISES, Exercise, exercise_named
+from kata.core.curriculum import EXERCISES, Exercise, exercise_named
+from kata.learner import progress as progress_file
+from kata.learner.check import check, remember
+from kata.learner.commands import command, via_make
 
-# The grading make check does (kata.check), taken from where check.py takes it: mypy --strict
+# The grading make check does (kata.learner.check), taken from where check.py takes it: mypy --strict
 # does not let another module re-export names it only imports.
-from .runner import ROOT
+from kata.repository import ROOT, committed_stub
 
 Ask = Callable[[str], str]  # shows a question, returns the answer typed
 
@@ -60,32 +59,6 @@ def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
     sys.stdout.write(solution.read_text(encoding="utf-8"))
     sys.stdout.flush()
     return 0
-
-
-def committed_stub(name: str, root: Path) -> bytes:
-    """exercises/NAME.py as last committed untouched; RuntimeError if git cannot say.
-
-    A learner may commit their work, so HEAD is not always the stub: of the
-    versions in the file's history, the newest with the most TODOs left
-    (raise NotImplementedError) is the stub.
-    """
-    path = f"./exercises/{name}.py"  # ./: relative to root, even inside a larger repository
-    commits = _git(["log", "--format=%H", "--", path], root).decode().split()
-    if not commits:
-        raise RuntimeError(f"git has no committed version of exercises/{name}.py")
-    versions = [_git(["show", f"{commit}:{path}"], root) for commit in commits]  # newest first
-    return max(versions, key=lambda text: text.count(b"raise NotImplementedError("))
-
-
-def _git(args: list[str], root: Path) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise RuntimeError(f"cannot run git {' '.join(args)}: {error}") from None
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"git {' '.join(args)} failed: {detail}")
-    return done.stdout
 
 
 def backup_path(name: str, root: Path, now: Optional[datetime] = None) -> Path:
@@ -171,7 +144,7 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
          progress_path: Optional[Path] = None, ask: Optional[Ask] = None) -> int:
     """ask defaults to input() when stdin is a terminal, and to no question at all otherwise."""
     names = ", ".join(e.name for e in EXERCISES)
-    parser = argparse.ArgumentParser(prog="python -m kata.reveal", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m kata.learner.reveal", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="{show,reset}")
     show_parser = commands.add_parser("show", help="print the reference solution of an exercise "

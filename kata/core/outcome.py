@@ -14,10 +14,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Optional
 
-from .cases import Instance, Result
-from .graph import ContractError, nodes_in_order
-from .implementation import Implementation
-from .scenario_tools import TRACED
+from kata.core.cases import Instance, Result
+from kata.core.graph import ContractError, nodes_in_order
+from kata.core.implementation import Implementation
+from kata.core.scenario_tools import TRACED
 
 PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
 GRAPH_LIMIT = 200  # nodes: a larger traced graph is not shown node by node
@@ -162,7 +162,7 @@ def _traced_graph() -> tuple[Optional[list[GraphNode]], float]:
 @functools.cache
 def oracle_outcome(instance: Instance) -> Outcome:
     """What PyTorch makes of the instance: computed once per process, shared by every judge."""
-    return run_in_process(instance, Implementation("kata.oracle"))
+    return run_in_process(instance, Implementation("kata.core.oracle"))
 
 
 def one_line(error: BaseException) -> str:

@@ -6,7 +6,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from .curriculum import exercise_exporting
+from kata.core.curriculum import exercise_exporting
 
 
 class Implementation:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import progress as progress_file
-from .commands import command
-from .curriculum import EXERCISES, Exercise, exercise_named
-from .runner import ROOT
+from kata.core.curriculum import EXERCISES, Exercise, exercise_named
+from kata.learner import progress as progress_file
+from kata.learner.commands import command
+from kata.repository import ROOT
 
 TIERS = 3
 _HEADING = re.compile(r"(\d+)\.\s+(\S.*)")
@@ -121,7 +121,7 @@ def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) 
 
 def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
          progress_path: Optional[Path] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kata.hints", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m kata.learner.hints", description=__doc__.split("\n\n")[0])
     parser.add_argument("--exercise", default="",
                         help="hints for this exercise, e.g. backward (default: the first not passed)")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ script, no file or server it needs) and DIR/report.md, from the graded results
 - per exercise, the misconceptions the grader named, most frequent first;
 - the submissions that timed out, crashed, were refused or tripped the sandbox;
 - pairs of submissions whose files are unusually alike once the stubs' code is
-  removed (kata.similarity, computed here: nothing is uploaded).
+  removed (kata.grading.similarity, computed here: nothing is uploaded).
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from .curriculum import EXERCISES
-from .reveal import committed_stub
-from .runner import ROOT
+from kata.core.curriculum import EXERCISES
 
 # The class report's two escapers, one for each format: every learner string passes through one.
-from .sanitise import capped, markdown_code, visible
-from .sanitise import html_text as _e
-from .sanitise import markdown_text as _md
-from .similarity import Pair, similar_pairs
+from kata.grading.sanitise import capped, markdown_code, visible
+from kata.grading.sanitise import html_text as _e
+from kata.grading.sanitise import markdown_text as _md
+from kata.grading.similarity import Pair, similar_pairs
+from kata.repository import ROOT, committed_stub
 
 Graded = dict[str, Any]  # grader.py's JSON: {"sandbox": ..., "submissions": [as_json(report), ...]}
 BINS = 10  # the histogram's bars: 0-9, 10-19, ..., 90-100 points

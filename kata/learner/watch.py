@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from typing import Callable, Optional
 
-from . import check
-from .runner import ROOT
+from kata.learner import check
+from kata.repository import ROOT
 
 Snapshot = tuple[tuple[str, int, int], ...]
 DEFAULT_INTERVAL = 0.1  # seconds between looks: a stat of a dozen files costs far less

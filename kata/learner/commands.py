@@ -2,7 +2,7 @@
 `python -m kata check value` where there is no make (Windows, most notebooks).
 
 The Makefile exports KATA_VIA=make, so a message printed during a make target names the make
-target; kata.notebook sets KATA_VIA=notebook, where a check is check("value") and the rest are
+target; kata.learner.notebook sets KATA_VIA=notebook, where a check is check("value") and the rest are
 kata("hint"), run from any folder; anywhere else a message names the twin. Standard library only:
 python -m kata imports this
 before the environment with PyTorch exists.

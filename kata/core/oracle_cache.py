@@ -14,21 +14,20 @@ import inspect
 import json
 from pathlib import Path
 
-from .cases import Instance
-from .outcome import Outcome, oracle_outcome
-from .progress import HOME
-from .runner import ROOT
+from kata.core.cases import Instance
+from kata.core.outcome import Outcome, oracle_outcome
+from kata.repository import HOME, ROOT
 
 PATH = HOME / "oracle-cache.json"
-# The support code whose changes could change an answer.
-SOURCES = ("oracle.py", "scenario_tools.py", "graph.py", "cases.py", "outcome.py")
+# The case machinery, whose changes could change an answer: all of it, rather than a list that could drift.
+SOURCES = ROOT / "kata" / "core"
 
 
 @functools.cache
 def _support_digest() -> str:
     digest = hashlib.sha256(importlib.metadata.version("torch").encode())
-    for name in SOURCES:
-        digest.update((ROOT / "kata" / name).read_bytes())
+    for source in sorted(SOURCES.glob("*.py")):
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .cases import Case, Instance, Result, ResultValue
-from .cause import Cause
-from .outcome import GraphNode, Outcome, Problem
+from kata.core.cases import Case, Instance, Result, ResultValue
+from kata.core.cause import Cause
+from kata.core.outcome import GraphNode, Outcome, Problem
 
 LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
 DIFFERING_SHOWN = 3

@@ -1,7 +1,7 @@
 """The system calls a grading child may make: an allow-list compiled to seccomp BPF by libseccomp.
 
 The grader compiles it once; the child loads it before it imports a submission
-(kata.guard.confine), and bubblewrap loads the same program (--seccomp). libseccomp
+(kata.grading.guard.confine), and bubblewrap loads the same program (--seccomp). libseccomp
 resolves each name to this machine's number, kills a process that calls through
 another architecture's table (i386's `int 0x80`, x32's numbers), and builds the
 argument checks: reasons enough to use it rather than hand-written BPF. It is a

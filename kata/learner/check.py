@@ -15,19 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, TextIO, Union
 
-from .commands import command
-from .compare import Row, Verdict
-from .curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
-from .diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
-from .implementation import Implementation
-from .oracle_cache import PATH as CACHE_PATH
-from .oracle_cache import OracleCache
-from .outcome import package_home
-from .progress import HOME
-from .progress import PATH as PROGRESS_PATH
-from .progress import load as load_progress
-from .runner import ROOT, Session
-from .scoring import ExerciseScore, plan, score
+from kata.core.compare import Row, Verdict
+from kata.core.curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
+from kata.core.diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
+from kata.core.implementation import Implementation
+from kata.core.oracle_cache import PATH as CACHE_PATH
+from kata.core.oracle_cache import OracleCache
+from kata.core.outcome import package_home
+from kata.core.runner import Session
+from kata.core.scoring import ExerciseScore, plan, score
+from kata.learner.commands import command
+from kata.learner.progress import PATH as PROGRESS_PATH
+from kata.learner.progress import load as load_progress
+from kata.repository import HOME, ROOT
 
 NODE_CACHE_PATH = HOME / "node-cache.json"  # PyTorch's numbers for the graphs diagnosed so far
 

@@ -122,8 +122,8 @@ def graded(
         _REGISTRY.setdefault(exercise, {})[case.name] = case
 
         def test(candidate: Any, seed: Optional[int]) -> None:
-            from .compare import judge  # here, so that declaring cases stays light
-            from .outcome import oracle_outcome, run_in_process
+            from kata.core.compare import judge  # here, so that declaring cases stays light
+            from kata.core.outcome import oracle_outcome, run_in_process
 
             instance = Instance(case, seed)
             verdict = judge(instance, run_in_process(instance, candidate), oracle_outcome(instance))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from .runner import ROOT
+from kata.repository import ROOT, tracked_files
 
 # Instructors' material: the reference, the hidden cases, the grader, the kata's own tests and
 # what they need, the benchmarks (which time solutions/) and mutation testing.
@@ -69,11 +68,6 @@ RUN_AUTOGRADER = """\
 cd /autograder/source
 .venv/bin/python grader.py /autograder/submission --gradescope /autograder/results
 """
-
-
-def tracked_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
 
 
 # The Makefile's instructor targets come after this line; the student copy's Makefile stops before it.

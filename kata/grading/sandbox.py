@@ -4,7 +4,7 @@
   namespace, no network; and inside it the seccomp allow-list.
 - kernel confinement, elsewhere: Landlock confines the child's reads and writes
   to its own directory, the standard library and the system's shared libraries;
-  seccomp allows only the calls kata.syscall_filter lists; where the grader is
+  seccomp allows only the calls kata.grading.syscall_filter lists; where the grader is
   root, the child runs as a throwaway unprivileged user.
 - none: neither can be set up on this machine. The grader refuses to grade
   unless the instructor says otherwise (--allow-unconfined), and then says so.
@@ -31,12 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from . import syscall_filter
-from .runner import ROOT, ChildCommand
+from kata.core.runner import ChildCommand
+from kata.grading import syscall_filter
+from kata.repository import ROOT
 
-# The support modules the child needs: plain Python, nothing that imports PyTorch.
-CHILD_MODULES = ("__init__", "cases", "cause", "compare", "curriculum", "graph", "guard",
-                 "implementation", "misconceptions", "outcome", "runner", "scenario_tools")
+# What the child needs of the kata, none of it importing PyTorch (import-linter's contracts in
+# pyproject.toml keep it so): the case machinery whole, the module of paths, and the guard.
+CHILD_FILES = ("__init__.py", "repository.py", "core", "grading/__init__.py", "grading/guard.py",
+               "grading/syscall_filter.py")
 INSIDE = "/sandbox"  # where bubblewrap shows the directory to the child
 CHILD_PATH = {"PATH": "/usr/bin:/bin"}  # the child's whole environment: nothing of the grader's
 FIRST_USER, USERS = 64000, 1000  # throwaway user ids, one per submission being graded
@@ -50,24 +52,27 @@ def base_python() -> str:
 
 def bootstrap(home: str, program: bytes, confine: bool, audit: bool) -> str:
     """The child's first lines: limits, the kernel's boundary, then the case runner."""
-    guards = ["kata.guard.limit_resources()"]
-    guards.append(f"kata.guard.confine({home!r}, {program!r})" if confine
-                  else f"kata.guard.filter_syscalls({program!r})" if program else "")
+    guards = ["kata.grading.guard.limit_resources()"]
+    guards.append(f"kata.grading.guard.confine({home!r}, {program!r})" if confine
+                  else f"kata.grading.guard.filter_syscalls({program!r})" if program else "")
     if audit:
-        guards.append(f"kata.guard.install_audit_hook({home!r})")
+        guards.append(f"kata.grading.guard.install_audit_hook({home!r})")
     # home goes last on the path: a file the submission plants there (a resource.py, say) can never
     # stand in for a standard module, least of all before the guard has confined the process.
-    return "\n".join([f"import sys\nsys.path.append({home!r})\nimport kata.guard", *guards,
-                      "import kata.runner\nkata.runner.child_main()\n"])
+    return "\n".join([f"import sys\nsys.path.append({home!r})\nimport kata.grading.guard", *guards,
+                      "import kata.core.runner\nkata.core.runner.child_main()\n"])
 
 
 def prepare_support(folder: Path, python: str) -> Path:
     """The case runner and the suites, in folder, compiled once by the child's own Python: each
     child copies them ready to run rather than compiling them again (a good part of its start).
     Hash-based .pyc files that are never checked against their source stay valid as copies."""
-    (folder / "kata").mkdir()
-    for module in CHILD_MODULES:
-        shutil.copyfile(ROOT / "kata" / f"{module}.py", folder / "kata" / f"{module}.py")
+    (folder / "kata" / "grading").mkdir(parents=True)
+    for name in CHILD_FILES:
+        if (ROOT / "kata" / name).is_dir():
+            shutil.copytree(ROOT / "kata" / name, folder / "kata" / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copyfile(ROOT / "kata" / name, folder / "kata" / name)
     (folder / "tests").mkdir()
     for suite in [ROOT / "tests" / "__init__.py", *sorted((ROOT / "tests").glob("test_*.py"))]:
         shutil.copyfile(suite, folder / "tests" / suite.name)
@@ -257,7 +262,7 @@ def _try_confined(python: str, user: Optional[int]) -> str:
     home.mkdir(mode=0o700)
     try:
         for module in ("__init__", "guard"):
-            shutil.copyfile(ROOT / "kata" / f"{module}.py", home / f"{module}.py")
+            shutil.copyfile(ROOT / "kata" / "grading" / f"{module}.py", home / f"{module}.py")
         if user is not None:
             os.chown(home, user, user)
         code = (f"import sys\nsys.path.insert(0, '.')\nimport guard, json\n"

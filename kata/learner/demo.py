@@ -1,6 +1,6 @@
 """The reward at the end of the kata: your MLP learns to separate two moons, or three spiral arms.
 
-    python -m kata.demo [--impl exercises|solutions] [--data moons|spiral] [--steps N] [--full]
+    python -m kata.learner.demo [--impl exercises|solutions] [--data moons|spiral] [--steps N] [--full]
                         [--out DIR]
 
 trains MLP(2, [16, 16, 1]) from the chosen package on 100 two-moons points,
@@ -45,16 +45,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TextIO
 
-from .commands import command
-from .implementation import Implementation
-from .outcome import learner_line
-from .scenario_tools import moons, set_parameters, spiral
+from kata.core.implementation import Implementation
+from kata.core.outcome import learner_line
+from kata.core.scenario_tools import moons, set_parameters, spiral
+from kata.learner.commands import command
+from kata.repository import ROOT
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "demo"
 
 POINTS = 100
@@ -412,7 +412,7 @@ def describe(plan: Plan, speed: Speed, package: str, steps: int, points: int,
     text = (f"Your {package}/ engine takes {(points + 1) * speed.step:.2f} s a step on {points} "
             f"points, so {steps} steps would take about {plan.asked_seconds:.0f} s. Training "
             f"{plan.steps} steps on {plan.points} points instead, about {plan.seconds:.0f} s "
-            "(.venv/bin/python -m kata.demo --full trains on everything, however long it takes).")
+            "(.venv/bin/python -m kata.learner.demo --full trains on everything, however long it takes).")
     if not one_node:
         text += (f" Your Neuron builds w . x + b from 2n + 1 small nodes: as one node, as the "
                  f"docstring of Neuron.__call__ in {package}/neuron.py shows, each step is several "
@@ -648,7 +648,7 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m kata.demo",
+        prog="python -m kata.learner.demo",
         description="Train an MLP on two moons (or three spiral arms) with your own code, and "
                     "draw what it learned.",
     )

@@ -106,7 +106,7 @@ def confine(home: str, syscall_filter: bytes) -> str:
     """The kernel's boundary for this process and all it runs from now on: Landlock lets it read
     only home and readable_places() and write nowhere (so the runner and the suites stay as they
     are, whoever owns them, and no file can fill the disk); seccomp lets it make only the calls
-    kata.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
+    kata.grading.syscall_filter allows (no process, signal, socket, ptrace, nor another arch's calls).
 
     Returns what the kernel enforces now; OSError where it cannot enforce both.
     """
@@ -117,7 +117,7 @@ def confine(home: str, syscall_filter: bytes) -> str:
 
 
 def filter_syscalls(syscall_filter: bytes) -> None:
-    """Only the calls kata.syscall_filter allows, from now on: inside bubblewrap, whose own view
+    """Only the calls kata.grading.syscall_filter allows, from now on: inside bubblewrap, whose own view
     of the filesystem stands in for Landlock."""
     _seccomp(_no_new_privileges(), syscall_filter)
 
@@ -160,7 +160,7 @@ def _landlock(libc: Any, readable: list[str]) -> int:
 
 
 def _seccomp(libc: Any, program: bytes) -> None:
-    """Load a BPF program made by kata.syscall_filter: from now on, only the calls it allows."""
+    """Load a BPF program made by kata.grading.syscall_filter: from now on, only the calls it allows."""
     buffer = ctypes.create_string_buffer(program, len(program))
     fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(buffer))  # struct sock_fprog
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, fprog, 0, 0) != 0:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .runner import ROOT
+from kata.repository import HOME
 
-# Everything kept between runs lives here; KATA_HOME moves it (tests and benchmarks do).
-HOME = Path(os.environ.get("KATA_HOME", ROOT / ".kata"))
 PATH = HOME / "progress.json"
 
 

@@ -8,7 +8,7 @@ import random
 import sys
 from typing import Any, Callable, Iterator
 
-from .graph import nodes_in_order
+from kata.core.graph import nodes_in_order
 
 
 def raised(action: Callable[[], object]) -> str:
@@ -21,7 +21,7 @@ def raised(action: Callable[[], object]) -> str:
 
 
 # Roots that the running scenario asked to be shown node by node if it fails,
-# each with the grad its root was seeded with. kata.outcome reads and clears it.
+# each with the grad its root was seeded with. kata.core.outcome reads and clears it.
 TRACED: list[tuple[Any, float]] = []
 
 

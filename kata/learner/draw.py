@@ -1,6 +1,6 @@
 """Drawing a Value graph: one box per Value (label, data, grad), one oval per operation.
 
-    python -m kata.draw [--impl exercises|solutions] OUT.svg
+    python -m kata.learner.draw [--impl exercises|solutions] OUT.svg
 
 builds a small neuron, out = tanh(x1*w1 + x2*w2 + b), runs backward on it
 with the chosen package and draws the result, so that you can see the graph
@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, overload
 
-from .diagnosis import GraphNode
-from .graph import nodes_in_order, operands
-from .implementation import Implementation
+from kata.core.diagnosis import GraphNode
+from kata.core.graph import nodes_in_order, operands
+from kata.core.implementation import Implementation
 
 FORMATS = ("svg", "png")
 
@@ -642,10 +642,10 @@ def small_neuron(impl: Any) -> Any:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .demo import explain_failure, missing_package  # the demo shares the learner-facing messages
+    from kata.learner.demo import explain_failure, missing_package  # the demo shares the learner-facing messages
 
     parser = argparse.ArgumentParser(
-        prog="python -m kata.draw",
+        prog="python -m kata.learner.draw",
         description="Draw out = tanh(x1*w1 + x2*w2 + b) after backward(), as your code computes it.",
     )
     parser.add_argument("--impl", choices=("exercises", "solutions"), default="exercises",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .cases import Result
-from .cause import Cause
+from kata.core.cases import Result
+from kata.core.cause import Cause
 
 
 def _numbers(result: Result, name: str) -> list[float]:
