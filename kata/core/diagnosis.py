@@ -90,7 +90,10 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-def wrapped(text: str, width: int = 100) -> str:
+WIDTH = 100  # characters: every report and message the kata prints is folded to this width
+
+
+def wrapped(text: str, width: int = WIDTH) -> str:
     """A long sentence of the report folded to width, its later lines indented under the first."""
     return textwrap.fill(text, width, subsequent_indent="    ", break_on_hyphens=False)
 

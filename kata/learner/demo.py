@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, Sequence, TextIO
 
+from kata.core.diagnosis import WIDTH
 from kata.core.implementation import Implementation
 from kata.core.outcome import learner_line
 from kata.core.scenario_tools import moons, set_parameters, spiral
@@ -417,7 +418,7 @@ def describe(plan: Plan, speed: Speed, package: str, steps: int, points: int,
         text += (f" Your Neuron builds w . x + b from 2n + 1 small nodes: as one node, as the "
                  f"docstring of Neuron.__call__ in {package}/neuron.py shows, each step is several "
                  "times faster.")
-    return textwrap.fill(text, width=88)
+    return textwrap.fill(text, width=WIDTH)
 
 
 def score_grid(
@@ -643,7 +644,7 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
                  "check what your functions return.")
     text = (f"Stopped while {doing}. {place} This needs {needs}; "
             f"`{command('check')}` shows which exercise to finish next.")
-    return textwrap.fill(text, width=88)
+    return textwrap.fill(text, width=WIDTH)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
