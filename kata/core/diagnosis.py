@@ -414,6 +414,14 @@ def _local_derivative_shown(rows: list[NodeRow], culprit: int) -> str:
     return ""
 
 
+def _each_got_its_own_data(node: NodeRow, operands: list[NodeRow]) -> bool:
+    """Both operands of a product, each used by it alone and unlike the other, got their own data as
+    the local derivative: the two are swapped (one operand alone wrong is another mistake)."""
+    if len(operands) != 2 or operands[0] is operands[1] or _close(operands[0].data, operands[1].data):
+        return False
+    return all(o.uses == 1 and not o.grad_ok and _close(o.grad / node.grad, o.data) for o in operands)
+
+
 def _local_derivative_slip(node: NodeRow, operands: list[NodeRow]) -> str:
     """A wrong local derivative of a known kind, read off an operand that only this node uses."""
     if node.grad == 0.0:
@@ -436,7 +444,12 @@ def _local_derivative_slip(node: NodeRow, operands: list[NodeRow]) -> str:
             return Cause("exp's derivative from the operand",
                          f"exp's local derivative is e**x, the result ({node.data:g}), but yours is x "
                          f"({operand.data:g}), the operand.")
-        if node.op == "*" and len(node.operands) == 2 and _close(yours, operand.data):
+        if not _close(node.data, node.grad) and _close(operand.grad, right * node.data):
+            return Cause("out.data for out.grad",
+                         f"node {operand.index} got its local derivative times the node's data "
+                         f"({node.data:g}), not times its grad ({node.grad:g}): _backward must multiply "
+                         "each local derivative by out.grad.")
+        if node.op == "*" and _each_got_its_own_data(node, operands):
             return Cause("swapped derivatives of *",
                          "the local derivatives of * are swapped: d(a*b)/da is b and d(a*b)/db is a, "
                          "each operand gets the other's data.")

@@ -49,6 +49,7 @@ NO_OUT_GRAD = "`* out.grad` missing"
 WRONG_SIGN = "local derivative of the wrong sign"
 MOVES_NOTHING = "SGD step that moves nothing"
 MOMENTUM_ON_THE_GRAD = "momentum on the raw grad"
+DATA_FOR_GRAD = "out.data for out.grad"
 
 @dataclass(frozen=True)
 class Mistake:
@@ -173,6 +174,18 @@ CATALOGUE: list[Mistake] = [
             ("value.py", "self.grad = 0.0", "self.grad = 1.0")),
     Mistake("_prev kept as a set",
             ("value.py", "self._prev = tuple(_children)", "self._prev = set(_children)")),
+    Mistake("_backward multiplies by the node's data, not its grad",
+            ("value.py", "operand.grad += local_grad * self.grad",
+             "operand.grad += local_grad * self.data"),
+            DATA_FOR_GRAD),
+    Mistake("product passes both operands the other's data",
+            ("value.py", "(other.data, self.data))  # d(a*b)/da = b", "(other.data, other.data))  # d(a*b)/da = b")),
+    Mistake("power rule without the exponent factor",
+            ("value.py", "(exponent * self.data ** (exponent - 1),))", "(self.data ** (exponent - 1),))")),
+    Mistake("sigmoid's derivative as s(1 + s)",
+            ("value.py", "(s * (1.0 - s),))", "(s * (1.0 + s),))")),
+    Mistake("relu's derivative tested with x < 0",
+            ("value.py", "(1.0 if self.data > 0 else 0.0,))", "(1.0 if self.data < 0 else 0.0,))")),
     Mistake("_backward multiplies by the operand's grad",
             ("value.py", "operand.grad += local_grad * self.grad",
              "operand.grad += local_grad * operand.grad"),
