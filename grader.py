@@ -33,9 +33,9 @@ from kata.core.curriculum import EXERCISES
 from kata.core.diagnosis import diagnose, uses_your_backward
 from kata.core.outcome import Outcome, Problem, oracle_outcome
 from kata.core.runner import Session, kill_all
+from kata.core.sanitise import capped, csv_cell, visible, visible_line
 from kata.core.scoring import ExerciseScore, Plan, plan, points_of, score
 from kata.grading.sandbox import Sandbox, add_hidden, choose, lay_out, prepare_support
-from kata.grading.sanitise import capped, csv_cell, visible, visible_line
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
 BONUS_POINTS = sum(e.points for e in EXERCISES if e.bonus)  # apart from the 100

@@ -26,9 +26,9 @@ from typing import Any, Optional
 from kata.core.curriculum import EXERCISES
 
 # The class report's two escapers, one for each format: every learner string passes through one.
-from kata.grading.sanitise import capped, markdown_code, visible
-from kata.grading.sanitise import html_text as _e
-from kata.grading.sanitise import markdown_text as _md
+from kata.core.sanitise import capped, markdown_code, visible
+from kata.core.sanitise import html_text as _e
+from kata.core.sanitise import markdown_text as _md
 from kata.grading.similarity import Pair, similar_pairs
 from kata.repository import ROOT, committed_stub
 

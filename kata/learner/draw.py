@@ -28,9 +28,7 @@ Graphviz gets slow beyond a few thousand.
 from __future__ import annotations
 
 import argparse
-import html
 import math
-import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +40,7 @@ from typing import Any, Callable, Optional, Sequence, overload
 from kata.core.diagnosis import GraphNode
 from kata.core.graph import nodes_in_order, operands
 from kata.core.implementation import Implementation
+from kata.core.sanitise import html_line
 
 FORMATS = ("svg", "png")
 
@@ -174,7 +173,7 @@ def to_dot(root: Any, highlight: Optional[int] = None) -> str:
         table = _value_table(label, data, grad, highlighted=i == highlight)
         lines.append(f"  v{i} [shape=plain, label=<{table}>];")
         if operand_indices or op:
-            shown = _html(str(op)) if op else "?"
+            shown = html_line(str(op)) if op else "?"
             lines.append(f'  v{i}_op [shape=ellipse, margin="0.05,0.02", label=<{shown}>];')
             lines.extend(f"  v{j} -> v{i}_op;" for j in operand_indices)
             lines.append(f"  v{i}_op -> v{i};")
@@ -184,7 +183,7 @@ def to_dot(root: Any, highlight: Optional[int] = None) -> str:
 
 def _value_table(label: object, data: object, grad: object, highlighted: bool = False) -> str:
     """The box of one Value, as a Graphviz HTML-like label: [label | data ... | grad ...]."""
-    cells = "".join(f"<td><b>{_html(text)}</b></td>" if bold else f"<td>{_html(text)}</td>"
+    cells = "".join(f"<td><b>{html_line(text)}</b></td>" if bold else f"<td>{html_line(text)}</td>"
                     for text, bold in _cells(label, data, grad))
     marked = f' bgcolor="{HIGHLIGHT_FILL}" color="{HIGHLIGHT_STROKE}"' if highlighted else ""
     return (f'<table border="0" cellborder="1" cellspacing="0" cellpadding="4"{marked}><tr>'
@@ -207,15 +206,6 @@ def _number(x: object) -> str:
     if x == 0.0 or not math.isfinite(x) or 1e-3 <= abs(x) < 1e6:
         return f"{x:.4f}"
     return f"{x:.4e}"
-
-
-# Control characters, and what XML cannot hold at all (lone surrogates, U+FFFE, U+FFFF).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def _html(text: str) -> str:
-    """Text made safe in SVG and in Graphviz labels: &, <, >, quotes escaped, control characters gone."""
-    return html.escape(_CONTROL.sub(" ", text), quote=True)
 
 
 def _run_dot(dot: str, text: str, format: str) -> bytes:
@@ -615,7 +605,7 @@ def _value_box(node: GraphNode, item: _Item, cx: float, highlighted: bool) -> st
 def _text(x: float, y: float, text: str, bold: bool = False) -> str:
     weight = ' font-weight="bold"' if bold else ""
     baseline = y + 0.35 * FONT_SIZE  # centres the text on y: rsvg and browsers agree on this
-    return f'<text x="{x:.1f}" y="{baseline:.1f}" text-anchor="middle"{weight}>{_html(text)}</text>'
+    return f'<text x="{x:.1f}" y="{baseline:.1f}" text-anchor="middle"{weight}>{html_line(text)}</text>'
 
 
 # The command line: the learner's own graph.

@@ -22,7 +22,6 @@ report prints as make check's text.
 
 from __future__ import annotations
 
-import html
 import os
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from kata.core import oracle_cache
 from kata.core.compare import Row
 from kata.core.curriculum import EXERCISES, exercise_named
 from kata.core.diagnosis import Diagnosis, NodeCache, NodeRow
+from kata.core.sanitise import html_text
 from kata.learner import check as checking
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
 from kata.repository import ROOT
@@ -70,7 +70,7 @@ class Report:
 
     def _repr_html_(self) -> str:
         body = "".join(_html(part) for part in self.parts)
-        return (f'<div class="kata-report">{STYLE}<p class="kata-saved">{_esc(self.saved_line())}</p>'
+        return (f'<div class="kata-report">{STYLE}<p class="kata-saved">{html_text(self.saved_line())}</p>'
                 f"{body}</div>")
 
 
@@ -184,17 +184,15 @@ STYLE = """<style>
 </style>"""
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
 
 
 def _html(part: Part) -> str:
     if isinstance(part, str):
-        return f"<pre>{_esc(part)}</pre>"
+        return f"<pre>{html_text(part)}</pre>"
     if isinstance(part, Summary):
         return _summary(part)
     if isinstance(part, Comparison):
-        notes = "".join(f"<pre>{_esc(note)}</pre>" for note in part.notes)
+        notes = "".join(f"<pre>{html_text(note)}</pre>" for note in part.notes)
         return _comparison(part.rows) + notes
     if isinstance(part, Diagnosis):
         return _diagnosis(part)
@@ -211,7 +209,7 @@ def _summary(summary: Summary) -> str:
                  else f"{s.passed_count} of {len(s.verdicts)} cases")
         points = "-" if s.blocked_by else f"{s.points:.1f}"
         rows.append(f'<tr class="{state}"><td>{mark}</td><td>{"+" if e.bonus else e.number}</td>'
-                    f"<td>{_esc(e.name)}</td><td>{points} / {e.points}</td><td>{_esc(cases)}</td></tr>")
+                    f"<td>{html_text(e.name)}</td><td>{points} / {e.points}</td><td>{html_text(cases)}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -220,9 +218,9 @@ def _comparison(rows: list[Row]) -> str:
     cells = [f"<tr><th></th><th></th><th>yours</th><th>{expected}</th></tr>"]
     for row in rows:
         wrong = "" if row.ok else ' class="wrong"'
-        cells.append(f"<tr><td>{'✓' if row.ok else '✗'}</td><td>{_esc(row.name)}</td>"
-                     f"<td{wrong}>{_esc(row.yours)}</td><td>{_esc(row.expected)}</td></tr>")
-        cells += [f'<tr><td></td><td colspan="3">{_esc(detail)}</td></tr>' for detail in row.details]
+        cells.append(f"<tr><td>{'✓' if row.ok else '✗'}</td><td>{html_text(row.name)}</td>"
+                     f"<td{wrong}>{html_text(row.yours)}</td><td>{html_text(row.expected)}</td></tr>")
+        cells += [f'<tr><td></td><td colspan="3">{html_text(detail)}</td></tr>' for detail in row.details]
     return "<table>" + "".join(cells) + "</table>"
 
 
@@ -232,15 +230,15 @@ def _diagnosis(diagnosis: Diagnosis) -> str:
     rows = [head]
     for r in reversed(diagnosis.rows):  # root first
         rows.append(_node_row(r, r.index == diagnosis.culprit))
-    return (f"<p>{_esc(diagnosis.heading)}</p><table>" + "".join(rows) + "</table>"
-            + "".join(f"<p>{_esc(line)}</p>" for line in diagnosis.notes))
+    return (f"<p>{html_text(diagnosis.heading)}</p><table>" + "".join(rows) + "</table>"
+            + "".join(f"<p>{html_text(line)}</p>" for line in diagnosis.notes))
 
 
 def _node_row(r: NodeRow, culprit: bool) -> str:
     def number(x: float, ok: bool) -> str:
         return f'<td{"" if ok else " class=wrong"}>{x:.6g}</td>'
     return (f'<tr{" class=culprit" if culprit else ""}><td>{"→" if culprit else ""}</td>'
-            f"<td>{r.index}</td><td>{_esc(r.op)}</td><td>{_esc(r.label)}</td><td>{r.uses}</td>"
+            f"<td>{r.index}</td><td>{html_text(r.op)}</td><td>{html_text(r.label)}</td><td>{r.uses}</td>"
             f"{number(r.data, r.data_ok)}<td>{r.expected_data:.6g}</td>"
             f"{number(r.grad, r.grad_ok)}<td>{r.expected_grad:.6g}</td></tr>")
 

@@ -32,11 +32,12 @@ from grader import (
     render,
     write_csv,
 )
+from kata.core import sanitise
 from kata.core.compare import Verdict
 from kata.core.curriculum import EXERCISES
 from kata.core.outcome import Problem
 from kata.core.scoring import ExerciseScore, plan
-from kata.grading import class_report, sanitise
+from kata.grading import class_report
 from kata.grading.class_report import ClassStats, as_html, as_markdown
 from kata.grading.sandbox import Sandbox
 from kata.grading.similarity import Pair, Region

@@ -1,4 +1,5 @@
-"""Learner-controlled text made safe for each place it is shown: a terminal, a spreadsheet, Markdown, HTML.
+"""Learner-controlled text made safe for each place it is shown: a terminal, a spreadsheet, Markdown,
+HTML (a page, a notebook, an SVG drawing): one escaper per format, for every part of the kata.
 
 A learner chooses their submission's file names and the messages their code
 raises, and may have read this code: none of it may drive the instructor's
@@ -11,8 +12,9 @@ import html
 import re
 
 # C0 controls but newline and tab, DEL, C1 controls, the bidi overrides and isolates that reorder
-# what a line shows, and lone surrogates (a file name that is not UTF-8), which cannot be printed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# what a line shows, lone surrogates (a file name that is not UTF-8), which cannot be printed, and
+# U+FFFE and U+FFFF, which XML (an SVG drawing) cannot hold.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 # Characters that start Markdown formatting, links or raw HTML anywhere in a line.
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>&|#~])")
 # A line starting like a list item ("- ", "+ ", "1. ", "2) ") becomes one, even inside another item.
@@ -58,3 +60,8 @@ def markdown_code(code: str, language: str = "python") -> str:
 def html_text(text: str) -> str:
     """Text, quotes included, that HTML shows as written: never a tag, an entity or an attribute's end."""
     return html.escape(visible(text), quote=True)
+
+
+def html_line(text: str) -> str:
+    """html_text() on one line, newlines and tabs shown as escapes: a label in a drawing stays one line."""
+    return html.escape(visible_line(text), quote=True)
