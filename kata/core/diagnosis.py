@@ -167,13 +167,13 @@ def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = Non
             uses[operand] += 1
     rows = [NodeRow(i, n[0], n[1], n[2], d, n[3], g, uses[i], tuple(n[4]))
             for i, (n, (d, g)) in enumerate(zip(nodes, expected))]
-    culprit, where = _culprit(rows)
+    culprit, where = _culprit(rows, your_backward)
     cause = _cause(rows, culprit, seed, your_backward) if culprit is not None else ""
     known = _local_derivative_shown(rows, culprit) if culprit is not None and not cause else ""
     return Diagnosis(rows, culprit, where, cause, known, your_backward)
 
 
-def _culprit(rows: list[NodeRow]) -> tuple[Optional[int], str]:
+def _culprit(rows: list[NodeRow], your_backward: bool) -> tuple[Optional[int], str]:
     """The node to look at, and why.
 
     A wrong value: the first node whose operands are right and whose own data
@@ -196,7 +196,8 @@ def _culprit(rows: list[NodeRow]) -> tuple[Optional[int], str]:
             names = ", ".join(str(w.index) for w in wrong)
             return r.index, (f"{r.name} has the right grad, but its operand{'s' * (len(wrong) > 1)} "
                              f"{names} did not get the right share{'s' * (len(wrong) > 1)} from it. "
-                             f"Look at this {r.op}'s _backward, and at when backward() calls it.")
+                             f"Look at this {r.op}'s _backward"
+                             + (", and at when backward() calls it." if your_backward else "."))
     return None, ""
 def _checked(graph: Any) -> Optional[list[GraphNode]]:
     """The graph if it is well formed (it comes from the learner's process), else None."""
@@ -308,9 +309,10 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) 
                          f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was "
                          f"{seed:g}: _backward must multiply each local derivative by out.grad, the "
                          "node's own grad.")
+        seed_too = "the seed (root.grad starts from 1) and " if your_backward else ""
         return Cause("a stray factor",
-                     f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check the seed "
-                     "(root.grad starts from 1) and that each local derivative is used exactly once.")
+                     f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check {seed_too}"
+                     "that each local derivative is used exactly once.")
     return ""
 
 

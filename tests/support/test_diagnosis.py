@@ -221,9 +221,10 @@ def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners
     assert diagnosis.cause == "" and verdict.cause == ""
     assert "recorded 0.75 as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
         diagnosis.render())
-    # Exercise 1's cases never call the learner's backward(): the table does not say they do.
+    # Exercise 1's cases never call the learner's backward(): the report does not send them there.
     assert "root first as the kata's own walk visits it" in diagnosis.render()
-    assert "backward() visits it" not in diagnosis.render()
+    assert "backward()" not in unfolded(diagnosis.render())
+    assert "Look at this tanh's _backward." in unfolded(diagnosis.render())
 
 
 def test_a_node_listed_twice_in_the_order_is_not_called_an_overwritten_grad(learner: Learner) -> None:
