@@ -76,7 +76,7 @@ def seconds(command: list[str], env: dict[str, str], fails: bool = False) -> flo
 def in_process_report(packages: Path, package: str, env: dict[str, str]) -> float:
     """What make watch spends after it sees a save: make check's run and report, in its process."""
     code = (f"import sys, time; sys.path.insert(0, {str(packages)!r})\n"
-            "from kata import check\n"
+            "from kata.learner import check\n"
             "from kata.core.curriculum import EXERCISES\n"
             "times = []\n"
             "for _ in range(3):\n"
@@ -119,6 +119,9 @@ def main() -> None:
     check = [sys.executable, "-m", "kata.learner.check", "--package", "solutions"]
     with tempfile.TemporaryDirectory() as scratch:
         env = dict(os.environ, KATA_HOME=scratch)
+        # A learner's Python keeps compiled modules (__pycache__); measured without that, every run
+        # would also compile the kata, which no learner pays after the first run.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         torch = statistics.median(seconds([sys.executable, "-c", "import torch"], env)
                                   for _ in range(REPEATS))
         # make check freezes PyTorch's objects (see kata/core/oracle.py), which also

@@ -1,6 +1,7 @@
 """Exercise 6: losses, a gradient-descent step, and a loop that learns."""
 
 import random
+from typing import Any
 
 from kata.core.cases import Result, graded
 from kata.core.implementation import Implementation
@@ -56,12 +57,21 @@ def test_fit_returns_the_loss_before_each_step(impl: Implementation) -> Result:
     return {"losses": losses, "parameters after": [p.data for p in model.parameters()]}
 
 
-@graded(seeds=(1,), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0)
+@graded(seeds=(3,), rel_tol=1e-6, abs_tol=1e-9, timeout=30.0, milestone=True)
 def test_fit_learns_two_moons(impl: Implementation, seed: int) -> Result:
-    """MLP(2, [8, 1]) fit on 16 noisy two-moons points for 50 steps: from chance to most of them right."""
+    """MLP(2, [8, 1]) fit on 16 noisy two-moons points for 30 steps: whatever share it got right
+    before (3 of 16 with seed 3), at least 3 in 4 right after."""
     xs, ys = moons(16, noise=0.1, seed=seed)
     model = impl.MLP(2, [8, 1])
     set_parameters(model, random.Random(seed))
-    losses = impl.fit(model, xs, ys, steps=50, lr=0.2)
-    correct = sum((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys))
-    return {"losses": losses, "accuracy": correct / len(xs)}
+    before = _share_right(model, xs, ys)
+    losses = impl.fit(model, xs, ys, steps=30, lr=0.2)
+    after = _share_right(model, xs, ys)
+    return {"losses": losses, "share right before": before, "share right after": after,
+            "at least 75% right after": "yes" if after >= 0.75 else "no"}
+
+
+def _share_right(model: Any, xs: list[list[float]], ys: list[float]) -> float:
+    """The share of points whose output has the sign of their label."""
+    right: int = sum((model(x).data > 0) == (y > 0) for x, y in zip(xs, ys))
+    return right / len(xs)

@@ -38,6 +38,8 @@ class Case:
     places: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
     # Misconceptions that show in this case's results, each a function of (yours, expected).
     misconceptions: tuple[Callable[[Result, Result], str], ...] = ()
+    # A milestone trains a network end to end: make check runs it once the exercise's other cases pass.
+    milestone: bool = False
 
     @property
     def title(self) -> str:
@@ -108,6 +110,7 @@ def graded(
     kata_keys: tuple[str, ...] = (),
     places: Optional[Mapping[str, tuple[str, ...]]] = None,
     misconceptions: tuple[Callable[[Result, Result], str], ...] = (),
+    milestone: bool = False,
 ) -> Callable[[Scenario], Callable[..., None]]:
     """Register a scenario of the suite tests/test_<exercise>.py as a graded case.
 
@@ -118,7 +121,7 @@ def graded(
     def register(scenario: Scenario) -> Callable[..., None]:
         exercise = scenario.__module__.rpartition(".test_")[2]
         case = Case(exercise, scenario.__name__, scenario, seeds, rel_tol, abs_tol, timeout, compare,
-                    kata_keys, dict(places or {}), misconceptions)
+                    kata_keys, dict(places or {}), misconceptions, milestone)
         _REGISTRY.setdefault(exercise, {})[case.name] = case
 
         def test(candidate: Any, seed: Optional[int]) -> None:

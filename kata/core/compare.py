@@ -86,6 +86,11 @@ class Verdict:
     cause: str = ""  # a misconception the case recognised in the results, or ""
     numerical: Optional[list[float]] = None  # the graph's leaf grads by the learner's exercise 0
 
+    @property
+    def waiting(self) -> bool:
+        """Not run, so neither right nor wrong yet (after a timeout, or a milestone's wait)."""
+        return self.problem is not None and self.problem.kind == "not run"
+
     def explain(self) -> str:
         lines = [f"{self.instance.key}: {self.instance.case.math}"]
         if self.problem:

@@ -10,7 +10,7 @@ from typing import Callable, Optional
 from kata.core.cases import Instance, cases_of
 from kata.core.compare import Verdict, judge
 from kata.core.curriculum import Exercise
-from kata.core.outcome import Outcome, oracle_outcome
+from kata.core.outcome import Outcome, Problem, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
 Expected = Callable[[Instance], Outcome]
@@ -39,7 +39,9 @@ class ExerciseScore:
 
     @property
     def first_failure(self) -> Optional[Verdict]:
-        return next((v for v in self.verdicts if not v.passed), None)
+        """The first failing case that ran; a case that was not run says less than one that did."""
+        failing = [v for v in self.verdicts if not v.passed]
+        return next((v for v in failing if not v.waiting), failing[0] if failing else None)
 
 
 def points_of(exercise: Exercise, verdict: Verdict, cases: int) -> float:
@@ -68,8 +70,8 @@ def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: boo
           expected: Expected = oracle_outcome) -> list[ExerciseScore]:
     """Run and judge every instance of the plan against the expected (PyTorch's) outcomes.
 
-    Stopping at the first failure runs one exercise at a time and marks the
-    later ones blocked; otherwise every instance runs in one batch.
+    Stopping at the first failure runs one exercise at a time, its milestones
+    last, and marks the later ones blocked; otherwise every instance runs in one batch.
     """
     if not stop_at_first_failure:
         outcomes = _run_beside(run_candidate, [i for _, instances in plan for i in instances], expected)
@@ -79,9 +81,27 @@ def score(plan: Plan, run_candidate: RunCandidate, *, stop_at_first_failure: boo
         if scores and not scores[-1].passed:
             scores.append(ExerciseScore(exercise, blocked_by=scores[-1].blocked_by or scores[-1].exercise))
             continue
-        outcomes = _run_beside(run_candidate, instances, expected)
-        scores.append(_judged(exercise, instances, outcomes, expected))
+        scores.append(_milestones_last(exercise, instances, run_candidate, expected))
     return scores
+
+
+WAITING = "a milestone runs once the exercise's other cases pass"
+
+
+def _milestones_last(exercise: Exercise, instances: list[Instance], run_candidate: RunCandidate,
+                     expected: Expected) -> ExerciseScore:
+    """The exercise's cases, then its milestones if every other case passes: a milestone trains a
+    network, the slowest case there is, and says little while a smaller case still fails."""
+    first = [i for i in instances if not i.case.milestone]
+    verdicts = _judged(exercise, first, _run_beside(run_candidate, first, expected), expected).verdicts
+    milestones = [i for i in instances if i.case.milestone]
+    if milestones and all(v.passed for v in verdicts):
+        verdicts += _judged(exercise, milestones, _run_beside(run_candidate, milestones, expected),
+                            expected).verdicts
+    else:
+        verdicts += [Verdict(i, passed=False, problem=Problem("not run", WAITING)) for i in milestones]
+    order = {i.key: n for n, i in enumerate(instances)}
+    return ExerciseScore(exercise, sorted(verdicts, key=lambda v: order[v.instance.key]))
 
 
 def _run_beside(run_candidate: RunCandidate, instances: list[Instance],

@@ -136,7 +136,8 @@ def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: 
         writes_it = exercise_exporting("numerical_gradient").name
         cross_check = any(s.passed and s.exercise.name == writes_it for s in scores)
         parts += explanation(verdict, package, node_cache, cross_check)
-        others = [v for v in failing.verdicts if not v.passed and v is not verdict]
+        others = [v for v in failing.verdicts if not v.passed and not v.waiting and v is not verdict]
+        waiting = [v for v in failing.verdicts if v.waiting and v is not verdict]
         if others and every:
             for other in others:
                 parts += explanation(other, package, node_cache, cross_check)
@@ -144,6 +145,9 @@ def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: 
             parts.append("\n".join([f"Also failing in {e.name}:",
                                     *(f"  ✗ {_titled(other)}" for other in others),
                                     f"Each in full: {command('check', e.name, every=True)}"]))
+        if waiting:
+            parts.append("\n".join([f"Not run yet in {e.name}:",
+                                    *(f"  · {_titled(v)}: {v.problem.message}" for v in waiting if v.problem)]))
     if not narrowed:
         parts.append(f"To check this exercise alone: {command('check', e.name)}")
     return parts

@@ -13,9 +13,10 @@ import pytest
 
 from kata.core.cases import Case, Instance, Result, cases_of
 from kata.core.compare import Row, Verdict
-from kata.core.curriculum import EXERCISES
-from kata.core.outcome import Problem
-from kata.learner.check import explain, hyperlinked, wants_links
+from kata.core.curriculum import EXERCISES, exercise_named
+from kata.core.outcome import Outcome, Problem
+from kata.core.scoring import WAITING, ExerciseScore, plan, score
+from kata.learner.check import as_text, explain, hyperlinked, report, wants_links
 from kata.learner.commands import command
 from kata.repository import ROOT
 
@@ -237,3 +238,33 @@ def test_all_shows_every_failing_case_in_full(reports: Reports) -> None:
     instances = [inst for case in cases_of(first.name) for inst in case.instances()]
     assert out.count(f"✗ {first.name}: ") == len(instances)
     assert "Also failing" not in out
+
+
+def _optim_scored(failing: str) -> tuple[ExerciseScore, list[str]]:
+    """Exercise optim scored as make check scores it, on a candidate that agrees on every case but
+    the one named failing; the cases it was asked to run, in order."""
+    agreed, ran = Outcome(result={"n": 1.0}), list[str]()
+
+    def candidate(instances: list[Instance]) -> dict[str, Outcome]:
+        ran.extend(i.case.name for i in instances)
+        return {i.key: Outcome(result={"n": 2.0}) if i.case.name == failing else agreed for i in instances}
+    (optim,) = score(plan([exercise_named("optim")], hidden=False), candidate, stop_at_first_failure=True,
+                     expected=lambda instance: agreed)
+    return optim, ran
+
+
+def test_a_milestone_waits_until_the_other_cases_of_its_exercise_pass() -> None:
+    """A milestone trains a network, the slowest case there is: while another case of its exercise
+    fails, make check does not run it and says so, rather than count it as a mistake."""
+    (milestone,) = [c.name for c in cases_of("optim") if c.milestone]
+    optim, ran = _optim_scored(failing="test_adams_first_step_moves_every_parameter_by_about_lr")
+    assert milestone not in ran
+    waiting = [v for v in optim.verdicts if v.waiting]
+    assert [v.instance.case.name for v in waiting] == [milestone] and not optim.passed
+    assert optim.first_failure is not None and optim.first_failure.instance.case.name in ran
+    text = as_text(report([optim], "exercises", narrowed=True))
+    assert f"Not run yet in optim:\n  · {waiting[0].instance.case.title}: {WAITING}" in text
+    assert "1 not run" in text
+
+    optim, ran = _optim_scored(failing="")
+    assert optim.passed and ran[-1] == milestone
