@@ -1,8 +1,8 @@
 # Every target is `python -m kata TARGET`, which works without make too (Windows): the first one
 # run builds the environment in .venv. `make help` and `python -m kata help` list them.
 PYTHON ?= python3
-KATA := @$(PYTHON) -m kata
-export KATA_VIA := make
+# --via make: the commands the kata's messages name are then make targets.
+KATA := @$(PYTHON) -m kata --via make
 
 .DEFAULT_GOAL := help
 .PHONY: help check watch hint reset demo graph lab test clean

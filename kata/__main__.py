@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from kata.learner.commands import via_make
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 VENV = ROOT / ".venv"
@@ -69,38 +69,40 @@ def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
     def run(args: argparse.Namespace, rest: list[str]) -> int:
         from kata.learner import check
         return check.main(["--package", package] + (["--exercise", args.name] if args.name else [])
-                          + (["--all"] if args.all else []) + (["--summary", args.summary] if args.summary else []))
+                          + (["--all"] if args.all else []) + (["--summary", args.summary] if args.summary else []),
+                          spelling=Spelling(args.via))
     return run
 
 
 def _watch(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import watch
-    return watch.main(rest)
+    return watch.main(rest, spelling=Spelling(args.via))
 
 
 def _hint(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import hints
-    return hints.main(["--exercise", args.name] if args.name else [])
+    return hints.main(["--exercise", args.name] if args.name else [], spelling=Spelling(args.via))
 
 
 def _reveal(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import reveal
-    return reveal.main(["show"] + ([args.name] if args.name else []))
+    return reveal.main(["show"] + ([args.name] if args.name else []), spelling=Spelling(args.via))
 
 
 def _reset(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import reveal
-    return reveal.main(["reset"] + ([args.name] if args.name else []) + (["--yes"] if args.yes else []))
+    return reveal.main(["reset"] + ([args.name] if args.name else []) + (["--yes"] if args.yes else []),
+                       spelling=Spelling(args.via))
 
 
 def _demo(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import demo
-    return demo.main(rest)
+    return demo.main(rest, spelling=Spelling(args.via))
 
 
 def _graph(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import draw
-    return draw.main(rest + [str(Path("demo") / "graph.svg")])
+    return draw.main(rest + [str(Path("demo") / "graph.svg")], spelling=Spelling(args.via))
 
 
 def _typecheck(args: argparse.Namespace, rest: list[str]) -> int:
@@ -167,12 +169,13 @@ def _clean(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _help(args: argparse.Namespace, rest: list[str]) -> int:
-    spelled = [(t.make if via_make() else t.twin, t.help) for t in TARGETS]
+    make = Spelling(args.via) is Spelling.MAKE
+    spelled = [(t.make if make else t.twin, t.help) for t in TARGETS]
     width = max(len(command) for command, _ in spelled)
     for command, text in spelled:
         print(f"{command:<{width}}  {text}")
-    other = "python -m kata TARGET, as listed by python -m kata help" if via_make() else "make TARGET"
-    print(f"\nThe same targets {'without make' if via_make() else 'with make'}: {other}.")
+    other = "python -m kata TARGET, as listed by python -m kata help" if make else "make TARGET"
+    print(f"\nThe same targets {'without make' if make else 'with make'}: {other}.")
     return 0
 
 
@@ -314,6 +317,8 @@ def _into_environment(argv: list[str]) -> int:
 
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="python -m kata", description=__doc__.split("\n\n")[0])
+    main_parser.add_argument("--via", choices=[s.value for s in Spelling], default=Spelling.PYTHON.value,
+                             help="how messages spell a command (the Makefile passes make)")
     commands = main_parser.add_subparsers(dest="target", metavar="TARGET", required=True)
     for target in TARGETS:
         target.arguments(commands.add_parser(target.name, help=target.help, description=target.help))

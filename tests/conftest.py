@@ -1,16 +1,11 @@
 """pytest wiring for the graded suites: which implementation is the candidate, and the seeds."""
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
 from kata.core.implementation import Implementation
-
-# Messages name make's targets only under make (kata.learner.commands); the suites expect one spelling,
-# whether make test or pytest started them.
-os.environ.pop("KATA_VIA", None)
 
 # The student copy has no solutions/: there the suites grade the exercises.
 DEFAULT_IMPL = "solutions" if (Path(__file__).parent.parent / "solutions").is_dir() else "exercises"

@@ -24,7 +24,7 @@ from kata.core.oracle_cache import OracleCache
 from kata.core.outcome import package_home
 from kata.core.runner import Session
 from kata.core.scoring import ExerciseScore, plan, score
-from kata.learner.commands import command
+from kata.learner.commands import Spelling
 from kata.learner.progress import PATH as PROGRESS_PATH
 from kata.learner.progress import load as load_progress
 from kata.repository import HOME, ROOT
@@ -32,7 +32,7 @@ from kata.repository import HOME, ROOT
 NODE_CACHE_PATH = HOME / "node-cache.json"  # PyTorch's numbers for the graphs diagnosed so far
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
     parser = argparse.ArgumentParser(prog="make check", description=__doc__)
     parser.add_argument("--package", default="exercises", help="exercises (default) or solutions")
     parser.add_argument("--exercise", default="", help="check this exercise alone, e.g. backward")
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
-    print(render(scores, args.package, narrowed=bool(args.exercise), every=args.all,
+    print(render(scores, args.package, spelling, narrowed=bool(args.exercise), every=args.all,
                  node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)))
     if args.summary:
         with args.summary.open("a", encoding="utf-8") as summary:
@@ -107,14 +107,14 @@ class Picture:
 Part = Union[str, Summary, Comparison, Diagnosis, Picture]
 
 
-def render(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: bool = False,
+def render(scores: list[ExerciseScore], package: str, spelling: Spelling, *, narrowed: bool, every: bool = False,
            node_cache: Optional[NodeCache] = None, links: bool = False) -> str:
     """make check's report as text; links makes file-and-line places clickable (OSC 8)."""
-    return as_text(report(scores, package, narrowed=narrowed, every=every, node_cache=node_cache),
+    return as_text(report(scores, package, spelling, narrowed=narrowed, every=every, node_cache=node_cache),
                    links=links)
 
 
-def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: bool = False,
+def report(scores: list[ExerciseScore], package: str, spelling: Spelling, *, narrowed: bool, every: bool = False,
            node_cache: Optional[NodeCache] = None) -> list[Part]:
     """The summary, then the first failing case explained; the exercise's other failing cases by
     title (the first is not always the telling one), or, with every, each of them in full."""
@@ -144,12 +144,12 @@ def report(scores: list[ExerciseScore], package: str, *, narrowed: bool, every: 
         elif others:
             parts.append("\n".join([f"Also failing in {e.name}:",
                                     *(f"  ✗ {_titled(other)}" for other in others),
-                                    f"Each in full: {command('check', e.name, every=True)}"]))
+                                    f"Each in full: {spelling.command('check', e.name, every=True)}"]))
         if waiting:
             parts.append("\n".join([f"Not run yet in {e.name}:",
                                     *(f"  · {_titled(v)}: {v.problem.message}" for v in waiting if v.problem)]))
     if not narrowed:
-        parts.append(f"To check this exercise alone: {command('check', e.name)}")
+        parts.append(f"To check this exercise alone: {spelling.command('check', e.name)}")
     return parts
 
 

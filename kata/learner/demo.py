@@ -49,7 +49,7 @@ from kata.core.diagnosis import WIDTH
 from kata.core.implementation import Implementation
 from kata.core.outcome import learner_line
 from kata.core.scenario_tools import moons, set_parameters, spiral
-from kata.learner.commands import command
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 if TYPE_CHECKING:
@@ -630,7 +630,7 @@ def missing_package(package: str) -> str:
     return ""
 
 
-def explain_failure(error: BaseException, impl: Any, doing: str,
+def explain_failure(error: BaseException, impl: Any, doing: str, spelling: Spelling,
                     needs: str = "every exercise working") -> str:
     """One paragraph: what raised, in which of the learner's files and lines, and what to do."""
     package = impl.package
@@ -643,11 +643,11 @@ def explain_failure(error: BaseException, impl: Any, doing: str,
         place = (f"{raised} was raised while using your {package}/ code, outside your own files: "
                  "check what your functions return.")
     text = (f"Stopped while {doing}. {place} This needs {needs}; "
-            f"`{command('check')}` shows which exercise to finish next.")
+            f"`{spelling.command('check')}` shows which exercise to finish next.")
     return textwrap.fill(text, width=WIDTH)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kata.learner.demo",
         description="Train an MLP on two moons (or three spiral arms) with your own code, and "
@@ -685,7 +685,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (Exception, SystemExit) as error:  # a stray exit() in the learner's code too
         if doing[0] == "drawing":
             raise  # the demo's own pictures failed: not the learner's fault, show everything
-        print(explain_failure(error, Implementation(args.impl), doing[0], task.needs),
+        print(explain_failure(error, Implementation(args.impl), doing[0], spelling, task.needs),
               file=sys.stderr)
         return 1
     history = summary.history

@@ -41,6 +41,7 @@ from kata.core.diagnosis import GraphNode
 from kata.core.graph import nodes_in_order, operands
 from kata.core.implementation import Implementation
 from kata.core.sanitise import html_line
+from kata.learner.commands import Spelling
 
 FORMATS = ("svg", "png")
 
@@ -631,7 +632,7 @@ def small_neuron(impl: Any) -> Any:
     return out
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
     from kata.learner.demo import explain_failure, missing_package  # the demo shares the learner-facing messages
 
     parser = argparse.ArgumentParser(
@@ -655,7 +656,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:
         doing = "building the small neuron, running backward() on it and reading its graph"
         needs = "exercises 1 (value) and 2 (backward) working"
-        print(explain_failure(error, impl, doing, needs), file=sys.stderr)
+        print(explain_failure(error, impl, doing, spelling, needs), file=sys.stderr)
         return 1
     try:
         written, by_graphviz = _write(graph, args.out, None)

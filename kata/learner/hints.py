@@ -19,7 +19,7 @@ from typing import Optional
 
 from kata.core.curriculum import EXERCISES, Exercise, exercise_named
 from kata.learner import progress as progress_file
-from kata.learner.commands import command
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 TIERS = 3
@@ -96,9 +96,9 @@ def next_exercise(passed: set[str]) -> Optional[Exercise]:
     return next((e for e in EXERCISES if e.name not in passed), None)
 
 
-def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) -> str:
+def render(exercise: Exercise, tiers: list[Tier], reached: int, spelling: Spelling, *, named: bool) -> str:
     """The tiers opened so far: the earlier ones in brief, the newest in full."""
-    again = command("hint", exercise.name if named else "")
+    again = spelling.command("hint", exercise.name if named else "")
     lines = [f"Hints for exercise {exercise.number} ({exercise.name}): {exercise.title}", ""]
     for tier in tiers[: reached - 1]:
         lines += [f"{tier.number}. {tier.title} (opened before)"]
@@ -112,7 +112,7 @@ def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) 
                      f"({tiers[reached].title}), run {again} again.")
     else:
         lines.append(f"That was tier {TIERS} of {TIERS}, the last one: there are no more hints, "
-                     f"and asking again shows this tier again. {command('check', exercise.name)} "
+                     f"and asking again shows this tier again. {spelling.command('check', exercise.name)} "
                      "shows the first case that fails and what your code did.")
     if reached > 1:
         lines.append(f"Every tier in full: exercises/{exercise.name}.hints.md")
@@ -120,7 +120,7 @@ def render(exercise: Exercise, tiers: list[Tier], reached: int, *, named: bool) 
 
 
 def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
-         progress_path: Optional[Path] = None) -> int:
+         progress_path: Optional[Path] = None, spelling: Spelling = Spelling.PYTHON) -> int:
     parser = argparse.ArgumentParser(prog="python -m kata.learner.hints", description=__doc__.split("\n\n")[0])
     parser.add_argument("--exercise", default="",
                         help="hints for this exercise, e.g. backward (default: the first not passed)")
@@ -138,7 +138,7 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
         found = next_exercise(progress.passed)
         if found is None:
             print(f"Every exercise passes, so there is no next hint. To read the hints of one "
-                  f"anyway: {command('hint', 'name')}, one of {', '.join(e.name for e in EXERCISES)}.")
+                  f"anyway: {spelling.command('hint', 'name')}, one of {', '.join(e.name for e in EXERCISES)}.")
             return 0
         exercise = found
     try:
@@ -149,7 +149,7 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
     reached = max(1, min(progress.hint_tiers.get(exercise.name, 0) + 1, TIERS))
     progress.hint_tiers[exercise.name] = reached
     progress.save(path)
-    print(render(exercise, tiers, reached, named=bool(args.exercise)))
+    print(render(exercise, tiers, reached, spelling, named=bool(args.exercise)))
     return 0
 
 

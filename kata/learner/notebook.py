@@ -22,14 +22,12 @@ report prints as make check's text.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from kata.core import oracle_cache
 from kata.core.compare import Row
@@ -38,6 +36,7 @@ from kata.core.diagnosis import Diagnosis, NodeCache, NodeRow
 from kata.core.sanitise import html_text
 from kata.learner import check as checking
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 DRAWN_NODES = 80  # a bigger graph is a thicket of arrows, not a picture worth reading
@@ -86,9 +85,8 @@ def check(exercise: str = "", package: str = "exercises", *, every: bool = False
     failing = next((s for s in scores if not s.passed), None)
     about = exercise or (failing.exercise.name if failing else exercises[-1].name)
     file = home / f"{about}.py"
-    with _spelled_for_notebooks():
-        parts = report(scores, package, narrowed=bool(exercise), every=every,
-                       node_cache=NodeCache(checking.NODE_CACHE_PATH))
+    parts = report(scores, package, Spelling.NOTEBOOK, narrowed=bool(exercise), every=every,
+                   node_cache=NodeCache(checking.NODE_CACHE_PATH))
     return Report(parts, file, file.stat().st_mtime if file.exists() else 0.0, failing is None)
 
 
@@ -110,8 +108,8 @@ def write_exercise(name: str, source: str, root: Path = ROOT) -> Optional[Path]:
 def kata(*words: str) -> None:
     """A make target from a cell, whatever folder the notebook runs in: kata("hint", "value") is
     make hint EX=value, run as python -m kata hint value from the kata's own folder."""
-    done = subprocess.run([sys.executable, "-m", "kata", *words], cwd=ROOT, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "kata", "--via", Spelling.NOTEBOOK.value, *words], cwd=ROOT,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
     print(done.stdout + done.stderr, end="")
 
 
@@ -127,23 +125,8 @@ def graph(package: str = "exercises") -> Any:
     try:
         return draw_dot(small_neuron(impl))
     except Exception as error:
-        with _spelled_for_notebooks():
-            return Message(explain_failure(error, impl, "building the small neuron and running backward() "
-                                           "on it", "exercises 1 (value) and 2 (backward) working"))
-
-
-@contextmanager
-def _spelled_for_notebooks() -> Iterator[None]:
-    """Messages name check("value") and kata("hint"), not make check EX=value."""
-    before = os.environ.get("KATA_VIA")
-    os.environ["KATA_VIA"] = "notebook"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["KATA_VIA"]
-        else:
-            os.environ["KATA_VIA"] = before
+        return Message(explain_failure(error, impl, "building the small neuron and running backward() on it",
+                                       Spelling.NOTEBOOK, "exercises 1 (value) and 2 (backward) working"))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 from kata.core.curriculum import EXERCISES, Exercise, exercise_named
 from kata.learner import progress as progress_file
 from kata.learner.check import check, remember
-from kata.learner.commands import command, via_make
+from kata.learner.commands import Spelling
 
 # The grading make check does (kata.learner.check), taken from where check.py takes it: mypy --strict
 # does not let another module re-export names it only imports.
@@ -30,7 +30,7 @@ from kata.repository import ROOT, committed_stub
 Ask = Callable[[str], str]  # shows a question, returns the answer typed
 
 
-def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
+def show(exercise: Exercise, root: Path, progress_path: Path, spelling: Spelling) -> int:
     """Print solutions/NAME.py if every graded case of the exercise passes on exercises/; else refuse."""
     name = exercise.name
     solution = root / "solutions" / f"{name}.py"
@@ -51,7 +51,8 @@ def show(exercise: Exercise, root: Path, progress_path: Path) -> int:
                  f"still fail, so solutions/{name}.py stays closed."]
         if first is not None:
             lines.append(f"The first that fails: {first.instance.case.title}.")
-        lines.append(f"{command('check', name)} shows what went wrong; {command('hint')} gives a hint.")
+        lines.append(f"{spelling.command('check', name)} shows what went wrong; "
+                     f"{spelling.command('hint')} gives a hint.")
         print("\n".join(lines), file=sys.stderr)
         return 1
     print(f"All {total} cases of exercise {exercise.number} ({name}) pass. "
@@ -73,7 +74,7 @@ def backup_path(name: str, root: Path, now: Optional[datetime] = None) -> Path:
     return path
 
 
-def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
+def reset(exercise: Exercise, root: Path, progress_path: Path, spelling: Spelling, *, yes: bool,
           ask: Optional[Ask]) -> int:
     """Restore exercises/NAME.py to the committed stub, after a backup and (unless yes) a question.
 
@@ -97,7 +98,7 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     if not yes:
         if ask is None:
             print(f"{relative} was not reset: there is no terminal to ask you on. To reset it "
-                  f"without the question: {command('reset', name, yes=True)} (your file is backed "
+                  f"without the question: {spelling.command('reset', name, yes=True)} (your file is backed "
                   "up first).", file=sys.stderr)
             return 1
         if current is None:
@@ -126,13 +127,13 @@ def reset(exercise: Exercise, root: Path, progress_path: Path, *, yes: bool,
     return 0
 
 
-def usage(action: str) -> str:
+def usage(action: str, spelling: Spelling) -> str:
     """How to call command without an exercise name, spelled as the learner called it."""
     names = ", ".join(e.name for e in EXERCISES)
     if action == "show":
-        return f"usage: {command('reveal', 'name')} (one of {names})"
-    flag = "YES=1" if via_make() else "--yes"
-    return (f"usage: {command('reset', 'name')} [{flag}] (one of {names}); {flag} resets without "
+        return f"usage: {spelling.command('reveal', 'name')} (one of {names})"
+    flag = "YES=1" if spelling is Spelling.MAKE else "--yes"
+    return (f"usage: {spelling.command('reset', 'name')} [{flag}] (one of {names}); {flag} resets without "
             "asking")
 
 
@@ -141,7 +142,8 @@ def _terminal_ask() -> Optional[Ask]:
 
 
 def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
-         progress_path: Optional[Path] = None, ask: Optional[Ask] = None) -> int:
+         progress_path: Optional[Path] = None, ask: Optional[Ask] = None,
+         spelling: Spelling = Spelling.PYTHON) -> int:
     """ask defaults to input() when stdin is a terminal, and to no question at all otherwise."""
     names = ", ".join(e.name for e in EXERCISES)
     parser = argparse.ArgumentParser(prog="python -m kata.learner.reveal", description=__doc__,
@@ -157,7 +159,7 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
                               help="do not ask first (the backup is still written)")
     args = parser.parse_args(argv)
     if not args.name:
-        print(usage(args.command), file=sys.stderr)
+        print(usage(args.command, spelling), file=sys.stderr)
         return 2
     try:
         exercise = exercise_named(args.name)
@@ -167,8 +169,8 @@ def main(argv: Optional[list[str]] = None, *, root: Optional[Path] = None,
     path = progress_path or (root / ".kata" / "progress.json" if root else progress_file.PATH)
     root = root or ROOT
     if args.command == "show":
-        return show(exercise, root, path)
-    return reset(exercise, root, path, yes=args.yes, ask=ask or _terminal_ask())
+        return show(exercise, root, path, spelling)
+    return reset(exercise, root, path, spelling, yes=args.yes, ask=ask or _terminal_ask())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from kata.learner import check
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 Snapshot = tuple[tuple[str, int, int], ...]
@@ -49,14 +50,14 @@ def watch(folder: Path, run: Callable[[], object], interval: float = DEFAULT_INT
         time.sleep(interval)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
     parser = argparse.ArgumentParser(prog="make watch", description=__doc__.split("\n\n")[0])
     parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL,
                         help="seconds between looks")
     parser.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        watch(ROOT / "exercises", lambda: check.main([]), args.interval, args.max_runs,
+        watch(ROOT / "exercises", lambda: check.main([], spelling=spelling), args.interval, args.max_runs,
               clear=sys.stdout.isatty())
     except KeyboardInterrupt:
         print()

@@ -17,7 +17,7 @@ from kata.core.curriculum import EXERCISES, exercise_named
 from kata.core.outcome import Outcome, Problem
 from kata.core.scoring import WAITING, ExerciseScore, plan, score
 from kata.learner.check import as_text, explain, hyperlinked, report, wants_links
-from kata.learner.commands import command
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 RUNS = {
@@ -228,7 +228,7 @@ def test_the_other_failing_cases_of_the_exercise_follow_by_title_one_a_line(repo
               for i in (inst for case in cases_of(first.name) for inst in case.instances())]
     listed = out.split(f"Also failing in {first.name}:\n")[1].split("\nEach in full:")[0].splitlines()
     assert listed == [f"  ✗ {title}" for title in titles[1:]]
-    assert f"Each in full: {command('check', first.name, every=True)}" in out  # spelled as the child spells it
+    assert f"Each in full: {Spelling.PYTHON.command('check', first.name, every=True)}" in out  # as python -m spells it
 
 
 def test_all_shows_every_failing_case_in_full(reports: Reports) -> None:
@@ -262,7 +262,7 @@ def test_a_milestone_waits_until_the_other_cases_of_its_exercise_pass() -> None:
     waiting = [v for v in optim.verdicts if v.waiting]
     assert [v.instance.case.name for v in waiting] == [milestone] and not optim.passed
     assert optim.first_failure is not None and optim.first_failure.instance.case.name in ran
-    text = as_text(report([optim], "exercises", narrowed=True))
+    text = as_text(report([optim], "exercises", Spelling.PYTHON, narrowed=True))
     assert f"Not run yet in optim:\n  · {waiting[0].instance.case.title}: {WAITING}" in text
     assert "1 not run" in text
 

@@ -10,22 +10,30 @@ from pathlib import Path
 import pytest
 
 from kata.__main__ import BENCHMARKS, TARGETS
-from kata.learner.commands import command
+from kata.learner.commands import Spelling
 from kata.repository import ROOT
 
 
-def test_a_command_is_spelled_as_the_learner_called_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KATA_VIA", "make")
-    assert command("check", "value") == "make check EX=value"
-    assert command("reset", "layer", yes=True) == "make reset EX=layer YES=1"
-    monkeypatch.delenv("KATA_VIA")
-    assert command("check", "value") == "python -m kata check value"
-    assert command("reset", "layer", yes=True) == "python -m kata reset layer --yes"
-    assert command("hint") == "python -m kata hint"
-    monkeypatch.setenv("KATA_VIA", "notebook")
-    assert command("check", "value") == 'check("value")' and command("check") == "check()"
-    assert command("hint", "value") == 'kata("hint", "value")'
-    assert command("reset", "layer", yes=True) == 'kata("reset", "layer", "--yes")'
+def test_a_command_is_spelled_as_the_learner_called_it() -> None:
+    make, python, notebook = Spelling.MAKE, Spelling.PYTHON, Spelling.NOTEBOOK
+    assert make.command("check", "value") == "make check EX=value"
+    assert make.command("reset", "layer", yes=True) == "make reset EX=layer YES=1"
+    assert make.command("check", "value", every=True) == "make check EX=value ALL=1"
+    assert python.command("check", "value") == "python -m kata check value"
+    assert python.command("reset", "layer", yes=True) == "python -m kata reset layer --yes"
+    assert python.command("hint") == "python -m kata hint"
+    assert notebook.command("check", "value") == 'check("value")' and notebook.command("check") == "check()"
+    assert notebook.command("check", "value", every=True) == 'check("value", every=True)'
+    assert notebook.command("hint", "value") == 'kata("hint", "value")'
+    assert notebook.command("reset", "layer", yes=True) == 'kata("reset", "layer", "--yes")'
+
+
+def test_make_passes_its_spelling_to_python_m_kata(copy: Path) -> None:
+    """The Makefile says --via make, so that messages printed under make name make targets."""
+    done = subprocess.run(["make", "-s", f"PYTHON={sys.executable}", "reveal"], cwd=copy, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=300,
+                          env=dict(os.environ, KATA_USE_CURRENT_PYTHON="1"))
+    assert "usage: make reveal EX=name" in done.stderr, done.stderr
 
 
 def test_every_make_target_is_its_twin_and_nothing_else() -> None:
@@ -51,8 +59,7 @@ def copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def twin(repo: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """python -m kata ARGS in repo with this test's Python, which has the environment installed."""
-    env = {k: v for k, v in os.environ.items() if k != "KATA_VIA"}
-    env["KATA_USE_CURRENT_PYTHON"] = "1"
+    env = dict(os.environ, KATA_USE_CURRENT_PYTHON="1")
     return subprocess.run([sys.executable, "-m", "kata", *args], cwd=repo, env=env, text=True,
                           capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout)
 
@@ -111,7 +118,7 @@ def test_the_first_twin_builds_the_environment_then_runs_inside_it(tmp_path: Pat
     shutil.copytree(ROOT / "kata", repo / "kata", ignore=shutil.ignore_patterns("__pycache__"))
     (repo / "requirements.txt").write_text("# nothing to install\n")
     base = getattr(sys, "_base_executable", sys.executable)  # the Python this venv was made from
-    env = {k: v for k, v in os.environ.items() if k not in ("KATA_VIA", "VIRTUAL_ENV")}
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
 
     def run() -> subprocess.CompletedProcess[str]:
         return subprocess.run([base, "-m", "kata", "reset"], cwd=repo, env=env, text=True,

@@ -15,6 +15,7 @@ import pytest
 from kata.core.implementation import Implementation
 from kata.core.scenario_tools import moons
 from kata.learner import demo
+from kata.learner.commands import Spelling
 from kata.learner.demo import (
     SPEED_CLASS,
     SPIRAL,
@@ -115,7 +116,7 @@ def test_a_syntax_error_is_reported_with_its_file_and_line(learner_package: Path
     impl = Implementation(learner_package.name)
     with pytest.raises(SyntaxError) as raised:
         run(learner_package.name, steps=1, out=learner_package / "out", points=4, grid=3)
-    message = explain_failure(raised.value, impl, "building MLP(2, [16, 16, 1])")
+    message = explain_failure(raised.value, impl, "building MLP(2, [16, 16, 1])", Spelling.PYTHON)
     assert f"{learner_package.name}/mlp.py, line 2" in " ".join(message.split())
 
 
@@ -133,7 +134,7 @@ def test_an_error_outside_the_learners_files_says_to_check_what_they_return(
     impl = Implementation(learner_package.name)
     with pytest.raises(TypeError) as raised:
         run(learner_package.name, steps=1, out=learner_package / "out", points=4, grid=3)
-    message = " ".join(explain_failure(raised.value, impl, "building MLP(2, [16, 16, 1])").split())
+    message = " ".join(explain_failure(raised.value, impl, "building MLP(2, [16, 16, 1])", Spelling.PYTHON).split())
     assert "outside your own files" in message and "TypeError" in message
 
 

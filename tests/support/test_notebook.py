@@ -16,6 +16,7 @@ from kata.core.diagnosis import NodeCache
 from kata.learner import check as checking
 from kata.learner.check import check as check_package
 from kata.learner.check import render
+from kata.learner.commands import Spelling
 from kata.learner.draw import HIGHLIGHT_FILL, Svg
 from kata.learner.notebook import Message, check, graph, write_exercise
 from kata.repository import ROOT
@@ -37,8 +38,7 @@ def test_the_report_is_make_checks_text_under_the_file_and_when_it_was_saved(
     impl = learner(NOT_REVERSED)
     report = check("backward", impl.package, search_path=tmp_path)
     scores = check_package([exercise_named("backward")], impl.package, search_path=tmp_path, cache_path=caches)
-    monkeypatch.setenv("KATA_VIA", "notebook")  # the commands it names are spelled for a notebook
-    text = render(scores, impl.package, narrowed=True, node_cache=NodeCache(tmp_path / "nodes.json"))
+    text = render(scores, impl.package, Spelling.NOTEBOOK, narrowed=True, node_cache=NodeCache(tmp_path / "nodes.json"))
     saved = time.strftime("%H:%M:%S", time.localtime((tmp_path / impl.package / "backward.py").stat().st_mtime))
     assert str(report) == f"{report.saved_line()}\n\n{text}"
     assert report.saved_line().startswith(f"Checked {impl.package}/backward.py, saved at {saved}, ")

@@ -10,6 +10,7 @@ import pytest
 from kata.core.curriculum import EXERCISES
 from kata.core.diagnosis import NodeCache
 from kata.learner.check import check, render
+from kata.learner.commands import Spelling
 from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
@@ -20,12 +21,11 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 def test_the_captured_report_is_make_checks_real_output(learner: Learner, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The example under "Reading make check" is what make check prints for the bug it describes."""
-    monkeypatch.setenv("KATA_VIA", "make")  # as the Makefile sets it: commands are spelled for make
     impl = learner(NOT_REVERSED)
     home = tmp_path / impl.package
     scores = check(list(EXERCISES), impl.package, search_path=tmp_path,
                    cache_path=tmp_path / "oracle-cache.json")
-    report = render(scores, impl.package, narrowed=False,
+    report = render(scores, impl.package, Spelling.MAKE, narrowed=False,
                     node_cache=NodeCache(tmp_path / "node-cache.json"))
     captured = re.search(r"forgets to reverse it.*?\n```\n(.*?)\n```", README, re.DOTALL)
     assert captured is not None and home.is_dir()
