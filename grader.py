@@ -31,7 +31,7 @@ from kata.core.cause import name_of
 from kata.core.compare import Verdict
 from kata.core.curriculum import EXERCISES
 from kata.core.diagnosis import diagnose, uses_your_backward
-from kata.core.outcome import Outcome, Problem, oracle_outcome
+from kata.core.outcome import Outcome, Problem, ProblemKind, oracle_outcome
 from kata.core.runner import Session, kill_all
 from kata.core.sanitise import capped, csv_cell, visible, visible_line
 from kata.core.scoring import ExerciseScore, Plan, plan, points_of, score
@@ -47,6 +47,9 @@ IGNORED_KEPT = 300  # ignored names remembered; past them, however many there ar
 IGNORED_SHOWN = 10  # ignored names listed in a report, before "and N more"
 NAME_LIMIT = 200  # characters of a file name kept: a zip member's name can be 64 kB
 REASON_LIMIT = 2000  # characters of a failure's reason: a learner's exception message can be 1 MB
+# What kept cases from running honestly: the status names them beside "graded".
+UNSETTLED = (ProblemKind.TIMED_OUT, ProblemKind.CRASHED, ProblemKind.MISSING, ProblemKind.FLOODED,
+             ProblemKind.NOT_RUN)
 # Seconds of running one submission, at most: inside Gradescope's default of ten minutes, with
 # room for its set-up; an honest submission takes a few seconds.
 SUBMISSION_BUDGET = 240.0
@@ -175,9 +178,8 @@ class Report:
         kinds: dict[str, int] = {}
         for s in self.scores:
             for v in s.verdicts:
-                if v.problem and v.problem.kind in ("timed out", "crashed", "missing", "flooded",
-                                                    "not run"):
-                    kinds[v.problem.kind] = kinds.get(v.problem.kind, 0) + 1
+                if v.problem and v.problem.kind in UNSETTLED:
+                    kinds[v.problem.kind.value] = kinds.get(v.problem.kind.value, 0) + 1
         status = "graded without a kernel boundary" if self.unconfined else "graded"
         if kinds:
             status += "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
@@ -223,7 +225,7 @@ def _run_in_child(submission: Submission, instances: list[Instance], sandbox: Sa
             runnable.append(instance)
         else:
             message = f"the submission has no {instance.case.exercise}.py"
-            outcomes[instance.key] = Outcome(problem=Problem("missing", message))
+            outcomes[instance.key] = Outcome(problem=Problem(ProblemKind.MISSING, message))
     if not runnable:
         return outcomes
     with tempfile.TemporaryDirectory(prefix="kata-grade-", dir=sandbox.work_parent(),
@@ -331,7 +333,7 @@ def reason(verdict: Verdict) -> str:
     if verdict.problem:
         where = capped(verdict.problem.where.split("\n")[0], NAME_LIMIT)
         message = capped(verdict.problem.message, REASON_LIMIT)
-        return f"{verdict.problem.kind}: {message}" + (f" (at {where})" if where else "")
+        return f"{verdict.problem.kind.value}: {message}" + (f" (at {where})" if where else "")
     wrong = [row.name for row in verdict.rows if not row.ok]
     return "differs from PyTorch: " + ", ".join(wrong)
 

@@ -1,6 +1,6 @@
 """Exercise 2: backward() applies the chain rule to the whole graph, in reverse topological order."""
 
-from kata.core.cases import Result, graded
+from kata.core.cases import CompareMode, Result, graded
 from kata.core.implementation import Implementation
 from kata.core.scenario_tools import (
     default_recursion_limit,
@@ -85,7 +85,7 @@ def test_a_second_backward_adds_the_same_gradients_to_the_leaves(impl: Implement
     return {"after one": once, "after two": grads([x, w]), "hidden.grad": hidden.grad}
 
 
-@graded(compare="order")
+@graded(compare=CompareMode.ORDER)
 def test_topological_order_lists_every_node_after_its_operands(impl: Implementation) -> Result:
     """A diamond: d = b * c with b = a + a and c = a * e. a is listed once, before b and c."""
     a, e = impl.Value(2.0), impl.Value(3.0)
@@ -97,7 +97,7 @@ def test_topological_order_lists_every_node_after_its_operands(impl: Implementat
     return {"order": positions(order, nodes), "edges": [2, 0, 3, 0, 3, 1, 4, 2, 4, 3]}
 
 
-@graded(compare="order", seeds=(1, 2, 3))
+@graded(compare=CompareMode.ORDER, seeds=(1, 2, 3))
 def test_topological_order_of_random_graphs(impl: Implementation, seed: int) -> Result:
     """Every node appears once, after every node it uses, whatever the graph."""
     root, nodes, edges = random_primitive_graph(impl, seed)

@@ -13,6 +13,7 @@ import inspect
 import sys
 import textwrap
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Union
 
@@ -20,6 +21,13 @@ from typing import Any, Callable, Mapping, Optional, Union
 ResultValue = Union[float, str, list[float]]
 Result = dict[str, ResultValue]
 Scenario = Callable[..., Result]
+
+
+class CompareMode(str, Enum):
+    """How a case's numbers are judged against the oracle's."""
+
+    CLOSE = "close"  # each number within the case's tolerances
+    ORDER = "order"  # a topological order: any order the oracle's edges allow
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Case:
     rel_tol: float
     abs_tol: float
     timeout: float  # seconds of wall-clock time for one instance
-    compare: str  # "close", or "order" for a topological order
+    compare: CompareMode
     # Result names whose expected numbers the kata's reference decides, not PyTorch (counts, flags).
     kata_keys: tuple[str, ...] = ()
     # For a long list result, what each element is ("layer 0, neuron 1, w2"), to name those that differ.
@@ -106,7 +114,7 @@ def graded(
     rel_tol: float = 1e-9,
     abs_tol: float = 1e-12,
     timeout: float = 10.0,
-    compare: str = "close",
+    compare: CompareMode = CompareMode.CLOSE,
     kata_keys: tuple[str, ...] = (),
     places: Optional[Mapping[str, tuple[str, ...]]] = None,
     misconceptions: tuple[Callable[[Result, Result], str], ...] = (),

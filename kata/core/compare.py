@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from kata.core.cases import Case, Instance, Result, ResultValue
+from kata.core.cases import Case, CompareMode, Instance, Result, ResultValue
 from kata.core.cause import Cause
-from kata.core.outcome import GraphNode, Outcome, Problem
+from kata.core.outcome import GraphNode, Outcome, Problem, ProblemKind
 
 LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
 DIFFERING_SHOWN = 3
@@ -89,12 +89,12 @@ class Verdict:
     @property
     def waiting(self) -> bool:
         """Not run, so neither right nor wrong yet (after a timeout, or a milestone's wait)."""
-        return self.problem is not None and self.problem.kind == "not run"
+        return self.problem is not None and self.problem.kind is ProblemKind.NOT_RUN
 
     def explain(self) -> str:
         lines = [f"{self.instance.key}: {self.instance.case.math}"]
         if self.problem:
-            lines.append(f"{self.problem.kind}: {self.problem.message}")
+            lines.append(f"{self.problem.kind.value}: {self.problem.message}")
             if self.problem.where:
                 lines.append(f"  at {self.problem.where}")
         lines += [f"{'ok' if r.ok else 'WRONG':5} {r.name}: yours {r.yours}, PyTorch {r.expected}"
@@ -111,9 +111,9 @@ def judge(instance: Instance, candidate: Outcome, oracle: Outcome) -> Verdict:
     try:
         yours = validate(candidate.result)
     except BadResult as error:
-        return Verdict(instance, False, Problem("bad result", str(error)), printed=candidate.printed)
+        return Verdict(instance, False, Problem(ProblemKind.BAD_RESULT, str(error)), printed=candidate.printed)
     case = instance.case
-    if case.compare == "order":
+    if case.compare is CompareMode.ORDER:
         rows = _compare_order(yours, expected)
     else:
         rows = [_compare_value(name, yours.get(name), want, case)

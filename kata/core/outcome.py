@@ -10,6 +10,7 @@ import math
 import re
 import traceback
 from dataclasses import asdict, dataclass
+from enum import Enum
 from pathlib import Path
 from types import FrameType
 from typing import Any, Optional
@@ -26,9 +27,23 @@ GRAPH_LIMIT = 200  # nodes: a larger traced graph is not shown node by node
 GraphNode = list[Any]
 
 
+class ProblemKind(str, Enum):
+    """What kept a case from giving numbers to judge. A str, so that it travels as JSON unchanged."""
+
+    RAISED = "raised"
+    CONTRACT = "contract"  # the kata's contract broken: a _prev that is a set, say
+    BAD_RESULT = "bad result"
+    STOPPED_EARLY = "stopped early"  # the child's watchdog, on the wire only: the parent reads TIMED_OUT
+    TIMED_OUT = "timed out"
+    NOT_RUN = "not run"
+    CRASHED = "crashed"
+    FLOODED = "flooded"  # printed or sent far more than any case does
+    MISSING = "missing"  # the submission has no file for the exercise
+
+
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "raised", "contract", "timed out", "not run", "crashed", "bad result"
+    kind: ProblemKind
     message: str
     where: str = ""  # the line of the learner's own file that raised, if any
 
@@ -67,7 +82,7 @@ class Outcome:
 
 MESSAGE_LIMIT, WHERE_LIMIT, NAME_LIMIT = 2000, 1000, 80  # characters kept of what the child says
 # The kinds a child may report; the parent alone says a case timed out, crashed, flooded or did not run.
-CHILD_KINDS = ("raised", "contract", "bad result", "stopped early")
+CHILD_KINDS = (ProblemKind.RAISED, ProblemKind.CONTRACT, ProblemKind.BAD_RESULT, ProblemKind.STOPPED_EARLY)
 STOPPED_EARLY = "stopped early: it was running where earlier cases hung, an endless loop"
 
 
@@ -76,9 +91,9 @@ def _child_problem(problem: dict[str, Any]) -> Problem:
     if kind not in CHILD_KINDS:
         raise ValueError(f"a problem of the kind {_text(kind, NAME_LIMIT)!r} is not the child's to report")
     where = _text(problem.get("where"), WHERE_LIMIT)
-    if kind == "stopped early":  # the child's watchdog stopped an endless loop: a time-out, for this case
-        return Problem("timed out", STOPPED_EARLY, where)
-    return Problem(kind, _text(problem.get("message"), MESSAGE_LIMIT), where)
+    if kind == ProblemKind.STOPPED_EARLY:  # the child's watchdog stopped an endless loop: a time-out here
+        return Problem(ProblemKind.TIMED_OUT, STOPPED_EARLY, where)
+    return Problem(ProblemKind(kind), _text(problem.get("message"), MESSAGE_LIMIT), where)
 
 
 def _text(value: Any, limit: int) -> str:
@@ -133,8 +148,8 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
         with contextlib.redirect_stdout(printed):
             result = instance.build(impl)
     except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
-        kind = "contract" if isinstance(error, ContractError) else "raised"
-        message = str(error) if kind == "contract" else one_line(error)
+        kind = ProblemKind.CONTRACT if isinstance(error, ContractError) else ProblemKind.RAISED
+        message = str(error) if kind is ProblemKind.CONTRACT else one_line(error)
         problem = Problem(kind, message, _place(error, impl))
         return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
     graph, seed = _traced_graph()

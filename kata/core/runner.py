@@ -36,6 +36,7 @@ from kata.core.outcome import (
     WHERE_LIMIT,
     Outcome,
     Problem,
+    ProblemKind,
     learner_line,
     learner_stack,
     one_line,
@@ -173,7 +174,7 @@ def child_main() -> None:
                 stopped, where = watchdog.stopped
                 if stopped != key:
                     raise
-                answer = Outcome(problem=Problem("stopped early", STOPPED_EARLY, where)).to_json()
+                answer = Outcome(problem=Problem(ProblemKind.STOPPED_EARLY, STOPPED_EARLY, where)).to_json()
             watchdog.stop()
             send({"key": key, **answer})
 
@@ -183,7 +184,7 @@ def _import(module: str, impl: Implementation) -> dict[str, Any]:
     try:
         importlib.import_module(f"{impl.package}.{module}")
     except (Exception, SystemExit) as error:
-        return Outcome(problem=Problem("raised", one_line(error), learner_line(error, impl))).to_json()
+        return Outcome(problem=Problem(ProblemKind.RAISED, one_line(error), learner_line(error, impl))).to_json()
     return {}
 
 
@@ -195,7 +196,7 @@ def _run(instance: Instance, impl: Implementation, cross_check: bool) -> dict[st
         try:
             outcome = replace(outcome, result=validate(outcome.result))
         except BadResult as error:
-            outcome = Outcome(None, Problem("bad result", str(error)), outcome.printed)
+            outcome = Outcome(None, Problem(ProblemKind.BAD_RESULT, str(error)), outcome.printed)
     return outcome.to_json()
 
 
@@ -256,7 +257,7 @@ class Session:
         pending = list(jobs)
         while pending:
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                _settle_all(outcomes, pending, "not run", "the submission's time budget ran out first")
+                _settle_all(outcomes, pending, ProblemKind.NOT_RUN, "the submission's time budget ran out first")
                 break
             if self.child is None:
                 try:
@@ -267,7 +268,7 @@ class Session:
                     if not self.started:
                         raise  # the very first child: the set-up is broken, not the candidate
                     # Code under test ran in an earlier child and may have broken what the next needs.
-                    _settle_all(outcomes, pending, "crashed",
+                    _settle_all(outcomes, pending, ProblemKind.CRASHED,
                                 f"the case runner could not be restarted after your code ran: {error}")
                     break
                 self.started = True
@@ -276,14 +277,14 @@ class Session:
                 self.close()
             for job in pending[:settled]:
                 problem = outcomes[job.key].problem
-                place = hang_place(problem.where) if problem and problem.kind == "timed out" else ""
+                place = hang_place(problem.where) if problem and problem.kind is ProblemKind.TIMED_OUT else ""
                 if place and place not in self.hangs and len(self.hangs) < HANGS_KEPT:
                     self.hangs.append(place)
             last = outcomes[pending[settled - 1].key]
             pending = pending[settled:]
-            if last.problem and last.problem.kind == "timed out":
+            if last.problem and last.problem.kind is ProblemKind.TIMED_OUT:
                 if stop_after_timeout:
-                    _settle_all(outcomes, pending, "not run", "an earlier case timed out; fix that one first")
+                    _settle_all(outcomes, pending, ProblemKind.NOT_RUN, "an earlier case timed out; fix that one first")
                     break
         return outcomes
 
@@ -308,7 +309,7 @@ class _Job:
     request: list[Any]  # [kind, *fields]: kind is "imports" or "instances"
 
 
-def _settle_all(outcomes: dict[str, Outcome], jobs: list[_Job], kind: str, message: str) -> None:
+def _settle_all(outcomes: dict[str, Outcome], jobs: list[_Job], kind: ProblemKind, message: str) -> None:
     for job in jobs:
         outcomes[job.key] = Outcome(problem=Problem(kind, message))
 
@@ -401,10 +402,10 @@ class _Child:
             where = where[:WHERE_LIMIT] if isinstance(where, str) else ""
             budget = " (the submission's time budget ran out)" if limit < job.timeout else ""
             return Outcome(problem=Problem(
-                "timed out", f"no result after {limit:g} s{budget}: an endless loop, or far too slow",
+                ProblemKind.TIMED_OUT, f"no result after {limit:g} s{budget}: an endless loop, or far too slow",
                 where)), False
         except _Flooded as flood:
-            return Outcome(problem=Problem("flooded", str(flood))), False
+            return Outcome(problem=Problem(ProblemKind.FLOODED, str(flood))), False
         if message is None:
             return self._crashed(), False
         try:
@@ -413,9 +414,9 @@ class _Child:
             return (outcome if outcome.result is None
                     else replace(outcome, result=validate(outcome.result))), True
         except BadResult as error:
-            return Outcome(problem=Problem("bad result", str(error)[:300])), True
+            return Outcome(problem=Problem(ProblemKind.BAD_RESULT, str(error)[:300])), True
         except Exception as error:  # whatever the line holds, it costs this case alone
-            return Outcome(problem=Problem("bad result", f"{type(error).__name__}: {error}"[:300])), True
+            return Outcome(problem=Problem(ProblemKind.BAD_RESULT, f"{type(error).__name__}: {error}"[:300])), True
 
     def _write(self, message: dict[str, Any]) -> None:
         """Send a request, waiting at most WRITE_SECONDS for a child that has stopped reading."""
@@ -433,7 +434,7 @@ class _Child:
     def _crashed(self) -> Outcome:
         self.kill()
         return Outcome(problem=Problem(
-            "crashed", f"the process running your code ended during this case "
+            ProblemKind.CRASHED, f"the process running your code ended during this case "
             f"(exit status {self.process.returncode})", self._stderr(300)))
 
     def _stderr(self, limit: int) -> str:

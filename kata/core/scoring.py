@@ -10,7 +10,7 @@ from typing import Callable, Optional
 from kata.core.cases import Instance, cases_of
 from kata.core.compare import Verdict, judge
 from kata.core.curriculum import Exercise
-from kata.core.outcome import Outcome, Problem, oracle_outcome
+from kata.core.outcome import Outcome, Problem, ProblemKind, oracle_outcome
 
 RunCandidate = Callable[[list[Instance]], dict[str, Outcome]]
 Expected = Callable[[Instance], Outcome]
@@ -99,7 +99,7 @@ def _milestones_last(exercise: Exercise, instances: list[Instance], run_candidat
         verdicts += _judged(exercise, milestones, _run_beside(run_candidate, milestones, expected),
                             expected).verdicts
     else:
-        verdicts += [Verdict(i, passed=False, problem=Problem("not run", WAITING)) for i in milestones]
+        verdicts += [Verdict(i, passed=False, problem=Problem(ProblemKind.NOT_RUN, WAITING)) for i in milestones]
     order = {i.key: n for n, i in enumerate(instances)}
     return ExerciseScore(exercise, sorted(verdicts, key=lambda v: order[v.instance.key]))
 

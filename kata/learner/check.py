@@ -21,7 +21,7 @@ from kata.core.diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_
 from kata.core.implementation import Implementation
 from kata.core.oracle_cache import PATH as CACHE_PATH
 from kata.core.oracle_cache import OracleCache
-from kata.core.outcome import package_home
+from kata.core.outcome import ProblemKind, package_home
 from kata.core.runner import Session
 from kata.core.scoring import ExerciseScore, plan, score
 from kata.learner.commands import Spelling
@@ -236,7 +236,8 @@ def as_markdown(scores: list[ExerciseScore], package: str) -> str:
 def _unsettled(s: ExerciseScore) -> str:
     """How many cases hung, or were not run after one hung: they are neither passed nor judged."""
     kinds = [v.problem.kind for v in s.verdicts if v.problem]
-    counts = [f"{kinds.count(kind)} {kind}" for kind in ("timed out", "not run") if kind in kinds]
+    counts = [f"{kinds.count(kind)} {kind.value}" for kind in (ProblemKind.TIMED_OUT, ProblemKind.NOT_RUN)
+              if kind in kinds]
     return f" ({', '.join(counts)})" if counts else ""
 
 
@@ -375,7 +376,7 @@ def _definitions(path: Path) -> dict[str, int]:
 def _another_file_that_does_not_import(verdict: Verdict, package: str) -> str:
     """A report headed by another exercise's file when that file stops this one from importing."""
     problem, case = verdict.problem, verdict.instance.case
-    if problem is None or problem.kind != "raised" or not problem.message.startswith(IMPORT_ERRORS):
+    if problem is None or problem.kind is not ProblemKind.RAISED or not problem.message.startswith(IMPORT_ERRORS):
         return ""
     file = problem.where.split(",")[0]
     if not file.startswith(f"{package}/") or file == f"{package}/{case.exercise}.py":
@@ -406,11 +407,10 @@ def _side_by_side(rows: list[Row]) -> list[str]:
     return lines
 
 
-def _problem_phrase(kind: str) -> str:
-    return {"raised": "raised", "contract": "does not keep the kata's contract",
-            "timed out": "timed out", "crashed": "crashed",
-            "bad result": "returned something that is not a number",
-            "not run": "was not run"}.get(kind, kind)
+def _problem_phrase(kind: ProblemKind) -> str:
+    return {ProblemKind.CONTRACT: "does not keep the kata's contract",
+            ProblemKind.BAD_RESULT: "returned something that is not a number",
+            ProblemKind.NOT_RUN: "was not run"}.get(kind, kind.value)
 
 
 if __name__ == "__main__":

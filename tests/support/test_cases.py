@@ -9,7 +9,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import pytest
 
-from kata.core.cases import Case, Instance, Result, Scenario, cases_of
+from kata.core.cases import Case, CompareMode, Instance, Result, Scenario, cases_of
 from kata.core.curriculum import EXERCISES
 from kata.core.graph import nodes_in_order
 from kata.core.scenario_tools import moons
@@ -44,7 +44,7 @@ def _scenario_without_docstring(impl: Any) -> Result:
 
 
 def _case(scenario: Scenario, name: str = "test_two_words", seeds: tuple[int, ...] = ()) -> Case:
-    return Case("value", name, scenario, seeds, 1e-9, 1e-12, 10.0, "close")
+    return Case("value", name, scenario, seeds, 1e-9, 1e-12, 10.0, CompareMode.CLOSE)
 
 
 def test_source_is_the_body_without_decorator_signature_or_docstring() -> None:

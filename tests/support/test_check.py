@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from kata.core.cases import Case, Instance, Result, cases_of
+from kata.core.cases import Case, CompareMode, Instance, Result, cases_of
 from kata.core.compare import Row, Verdict
 from kata.core.curriculum import EXERCISES, exercise_named
-from kata.core.outcome import Outcome, Problem
+from kata.core.outcome import Outcome, Problem, ProblemKind
 from kata.core.scoring import WAITING, ExerciseScore, plan, score
 from kata.learner.check import as_text, explain, hyperlinked, report, wants_links
 from kata.learner.commands import Spelling
@@ -142,7 +142,7 @@ def _scenario(impl: Any) -> Result:
     return {"out": (a + b).data}
 
 
-CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, "close")
+CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, CompareMode.CLOSE)
 
 
 def test_explain_shows_the_math_the_code_and_a_table_of_yours_against_pytorch() -> None:
@@ -169,7 +169,7 @@ def test_explain_shows_the_math_the_code_and_a_table_of_yours_against_pytorch() 
 
 def test_explain_shows_a_problem_and_where_instead_of_a_table() -> None:
     """A case that raised is described by its problem and the learner's line, with the seed."""
-    problem = Problem("bad result", "a.grad is a Value, not a float", "exercises/value.py, line 9")
+    problem = Problem(ProblemKind.BAD_RESULT, "a.grad is a Value, not a float", "exercises/value.py, line 9")
     text = explain(Verdict(Instance(CASE, 7), False, problem), "exercises")
     assert text.splitlines()[0] == "✗ value: a small sum (seed 7)"
     assert "Your code returned something that is not a number: a.grad is a Value, not a float" in text

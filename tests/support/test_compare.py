@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kata.core.cases import Case, Instance, Result
+from kata.core.cases import Case, CompareMode, Instance, Result
 from kata.core.compare import BadResult, judge, validate
-from kata.core.outcome import Outcome, Problem
+from kata.core.outcome import Outcome, Problem, ProblemKind
 
 
 def _scenario(impl: Any) -> Result:
@@ -16,7 +16,7 @@ def _scenario(impl: Any) -> Result:
     return {}
 
 
-def _instance(compare: str = "close", rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> Instance:
+def _instance(compare: CompareMode = CompareMode.CLOSE, rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> Instance:
     case = Case("value", "test_stand_in", _scenario, (), rel_tol, abs_tol, 10.0, compare)
     return Instance(case, None)
 
@@ -206,7 +206,7 @@ def test_judge_fails_a_missing_key_and_shows_it_missing() -> None:
 
 def test_judge_fails_a_candidate_that_raised_and_carries_its_problem() -> None:
     """A candidate's problem becomes the verdict's problem, with what it printed."""
-    problem = Problem("raised", "ZeroDivisionError: float division by zero",
+    problem = Problem(ProblemKind.RAISED, "ZeroDivisionError: float division by zero",
                       "exercises/value.py, line 12, in __truediv__: return a / b")
     verdict = judge(_instance(), Outcome(problem=problem, printed="hello\n"), ORACLE)
     assert not verdict.passed
@@ -231,7 +231,7 @@ def test_judge_fails_a_candidate_with_neither_result_nor_problem() -> None:
 
 
 @pytest.mark.parametrize("oracle", [
-    pytest.param(Outcome(problem=Problem("raised", "RuntimeError: boom")), id="oracle raised"),
+    pytest.param(Outcome(problem=Problem(ProblemKind.RAISED, "RuntimeError: boom")), id="oracle raised"),
     pytest.param(Outcome(), id="oracle returned nothing"),
 ])
 def test_judge_raises_when_the_oracle_fails(oracle: Outcome) -> None:
@@ -265,7 +265,7 @@ def test_order_comparison_accepts_exactly_the_valid_topological_orders() -> None
     """Of all 120 orders of the diamond's nodes, those listing each node after its operands pass."""
     accepted = 0
     for order in itertools.permutations(range(5)):
-        verdict = judge(_instance("order"), Outcome(result={"order": list(order)}), DIAMOND)
+        verdict = judge(_instance(CompareMode.ORDER), Outcome(result={"order": list(order)}), DIAMOND)
         assert verdict.passed == _is_topological(order), order
         accepted += verdict.passed
     assert accepted == 5  # node 4 last; 0, 1, 2, 3 can precede it in five ways
@@ -273,7 +273,7 @@ def test_order_comparison_accepts_exactly_the_valid_topological_orders() -> None
 
 def test_order_comparison_refuses_a_node_before_one_it_uses_and_says_which() -> None:
     """Listing node 4 before node 2, which it uses, fails with a row naming both."""
-    verdict = judge(_instance("order"), Outcome(result={"order": [0, 1, 3, 4, 2]}), DIAMOND)
+    verdict = judge(_instance(CompareMode.ORDER), Outcome(result={"order": [0, 1, 3, 4, 2]}), DIAMOND)
     assert not verdict.passed
     (row,) = verdict.rows
     assert not row.ok
@@ -289,7 +289,7 @@ def test_order_comparison_refuses_a_node_before_one_it_uses_and_says_which() -> 
 ])
 def test_order_comparison_refuses_an_order_that_omits_or_repeats_nodes(order: list[float]) -> None:
     """Every node must appear exactly once."""
-    verdict = judge(_instance("order"), Outcome(result={"order": order}), DIAMOND)
+    verdict = judge(_instance(CompareMode.ORDER), Outcome(result={"order": order}), DIAMOND)
     assert not verdict.passed
     assert not verdict.rows[0].ok
 
@@ -298,18 +298,18 @@ def test_order_comparison_refuses_a_missing_or_non_list_order() -> None:
     """No order, or a number instead of a list, fails."""
     results: list[Result] = [{}, {"order": 3.0}, {"order": "0 1 2 3 4"}]
     for result in results:
-        verdict = judge(_instance("order"), Outcome(result=result), DIAMOND)
+        verdict = judge(_instance(CompareMode.ORDER), Outcome(result=result), DIAMOND)
         assert not verdict.passed, result
 
 
 def test_order_comparison_ignores_edges_claimed_by_the_candidate() -> None:
     """The oracle's edges decide; a candidate cannot excuse a bad order with its own edges."""
     candidate = Outcome(result={"order": [4, 3, 2, 1, 0], "edges": [0, 4]})
-    assert not judge(_instance("order"), candidate, DIAMOND).passed
+    assert not judge(_instance(CompareMode.ORDER), candidate, DIAMOND).passed
 
 
 def test_close_comparison_requires_an_order_list_to_match_item_by_item() -> None:
     """Only compare="order" judges topologically; "close" wants the oracle's own list."""
-    verdict = judge(_instance("close"), Outcome(result={"order": [1, 0, 2, 3, 4], "edges": DIAMOND_EDGES}),
+    verdict = judge(_instance(CompareMode.CLOSE), Outcome(result={"order": [1, 0, 2, 3, 4], "edges": DIAMOND_EDGES}),
                     DIAMOND)
     assert not verdict.passed

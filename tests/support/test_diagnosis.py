@@ -15,11 +15,11 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from kata.core.cases import Case, Instance, Result, cases_of
+from kata.core.cases import Case, CompareMode, Instance, Result, cases_of
 from kata.core.compare import Row, Verdict, judge
 from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
 from kata.core.implementation import Implementation
-from kata.core.outcome import GRAPH_LIMIT, Outcome, Problem, oracle_outcome, run_in_process
+from kata.core.outcome import GRAPH_LIMIT, Outcome, Problem, ProblemKind, oracle_outcome, run_in_process
 from kata.core.scenario_tools import apply_local_derivatives, trace
 from kata.learner.check import explain
 from kata.repository import ROOT
@@ -421,7 +421,7 @@ def _chain(nodes: int) -> Case:
         apply_local_derivatives(y, 2.0)  # traces y, seeded with 2
         return {"y": y.data}
 
-    return Case("value", f"test_a_chain_of_{nodes}_nodes", scenario, (), 1e-9, 1e-12, 10.0, "close")
+    return Case("value", f"test_a_chain_of_{nodes}_nodes", scenario, (), 1e-9, 1e-12, 10.0, CompareMode.CLOSE)
 
 
 def test_a_traced_graph_of_graph_limit_nodes_is_sent_whole() -> None:
@@ -448,7 +448,7 @@ def test_a_learner_value_whose_data_is_not_a_number_yields_no_graph(learner: Lea
         trace(impl.Value(1.0, (leaf,), "tanh"), 2.0)
         return {"out": 3.0}
 
-    case = Case("value", "test_odd_data", scenario, (), 1e-9, 1e-12, 10.0, "close")
+    case = Case("value", "test_odd_data", scenario, (), 1e-9, 1e-12, 10.0, CompareMode.CLOSE)
     outcome = run_in_process(Instance(case, None), impl)
     assert outcome.problem is None and outcome.result == {"out": 3.0}
     assert outcome.graph is None and outcome.seed == 2.0
@@ -460,7 +460,7 @@ def _scenario(impl: Any) -> Result:
     return {"out": (a + b).data}
 
 
-CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, "close")
+CASE = Case("value", "test_a_small_sum", _scenario, (), 1e-9, 1e-12, 10.0, CompareMode.CLOSE)
 WRONG_ROWS = [Row("out", "-1", "-1", True), Row("a.grad", "0", "2", False)]
 
 
@@ -470,7 +470,7 @@ WRONG_ROWS = [Row("out", "-1", "-1", True), Row("a.grad", "0", "2", False)]
     Verdict(Instance(CASE, None), False, rows=WRONG_ROWS,
             graph=[["", "a", 2.0, 2.0, []], ["", "b", -3.0, 2.0, []], ["+", "", -1.0, 2.0, [0, 1]]],
             seed=2.0),
-    Verdict(Instance(CASE, None), False, Problem("raised", "ZeroDivisionError"),
+    Verdict(Instance(CASE, None), False, Problem(ProblemKind.RAISED, "ZeroDivisionError"),
             graph=[["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 1.0, [0, 1]]]),
 ], ids=["no graph", "an undiagnosable graph", "a graph that agrees with PyTorch", "a problem"])
 def test_explain_leaves_out_the_node_table_when_no_node_is_wrong(verdict: Verdict) -> None:

@@ -49,7 +49,7 @@ from kata.core.cases import Instance
 from kata.core.compare import BadResult, judge, validate
 from kata.core.curriculum import EXERCISES, Exercise, exercise_named
 from kata.core.implementation import Implementation
-from kata.core.outcome import Outcome, oracle_outcome, run_in_process
+from kata.core.outcome import Outcome, Problem, ProblemKind, oracle_outcome, run_in_process
 from kata.core.scoring import plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -1628,13 +1628,12 @@ def test_gradescope_overall_output_names_no_hidden_case() -> None:
     test, and its reason there is the kind of failure alone, never the submission's own words."""
     import grader
     from kata.core.compare import Verdict
-    from kata.core.outcome import Problem
     from kata.core.scoring import ExerciseScore
     from kata.grading.sandbox import Sandbox
 
     backward = exercise_named("backward")
     hidden = [i for i in instances_of("backward") if i.case.hidden]
-    verdicts = [Verdict(i, False, Problem("raised", "secret reason")) for i in hidden]
+    verdicts = [Verdict(i, False, Problem(ProblemKind.RAISED, "secret reason")) for i in hidden]
     report = grader.Report(grader.Submission("learner"), [ExerciseScore(backward, verdicts)], 0.1)
     results = grader.gradescope_results(report, Sandbox("kernel confinement", "test sandbox"))
     assert "secret reason" not in results["output"]

@@ -35,7 +35,7 @@ from grader import (
 from kata.core import sanitise
 from kata.core.compare import Verdict
 from kata.core.curriculum import EXERCISES
-from kata.core.outcome import Problem
+from kata.core.outcome import Problem, ProblemKind
 from kata.core.scoring import ExerciseScore, plan
 from kata.grading import class_report
 from kata.grading.class_report import ClassStats, as_html, as_markdown
@@ -53,7 +53,7 @@ def report(submission: Submission, message: str) -> Report:
     """Every case passed but the very first, which failed with the message given."""
     grading_plan = plan(list(EXERCISES))
     first = grading_plan[0][1][0]
-    return Report(submission, [ExerciseScore(e, [Verdict(i, False, Problem("raised", message)) if i is first
+    return Report(submission, [ExerciseScore(e, [Verdict(i, False, Problem(ProblemKind.RAISED, message)) if i is first
                                                  else Verdict(i, True) for i in instances])
                                for e, instances in grading_plan], 0.1)
 
