@@ -87,12 +87,13 @@ def main() -> None:
 def time_report(graded: dict[str, Any], paths: list[Path], folder: Path) -> float:
     """Seconds that --report adds to a grading run: the same work, in this process."""
     sys.path.insert(0, str(ROOT))
-    from grader import read_submission
     from kata.grading.class_report import write_report
+    from kata.grading.results import ClassResults
+    from kata.grading.submission import read_submission
 
     start = time.perf_counter()
     files = {s.name: s.files for s in map(read_submission, paths)}
-    write_report(graded, files, folder)
+    write_report(ClassResults.from_json(graded), files, folder)
     return time.perf_counter() - start
 
 

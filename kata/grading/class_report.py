@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from kata.core.curriculum import EXERCISES
 
@@ -29,13 +29,12 @@ from kata.core.curriculum import EXERCISES
 from kata.core.sanitise import capped, markdown_code, visible
 from kata.core.sanitise import html_text as _e
 from kata.core.sanitise import markdown_text as _md
+from kata.grading.results import ClassResults, SubmissionResult
 from kata.grading.similarity import Pair, similar_pairs
 from kata.repository import ROOT, committed_stub
 
-Graded = dict[str, Any]  # grader.py's JSON: {"sandbox": ..., "submissions": [as_json(report), ...]}
 BINS = 10  # the histogram's bars: 0-9, 10-19, ..., 90-100 points
 SHOWN_PAIRS = 30  # pairs of submissions shown, most alike first; the rest are counted
-SANDBOX_TRIPS = ("not allowed while grading", "Read-only file system")  # the two sandboxes' refusals
 TROUBLE_LIMIT = 1000  # characters of what happened to one submission: the rest is in the JSON
 
 
@@ -57,12 +56,12 @@ class ClassStats:
     trouble: list[tuple[str, str]]  # submission, what happened
 
     @classmethod
-    def of(cls, submissions: list[dict[str, Any]]) -> ClassStats:
-        names = [s["submission"] for s in submissions]
-        scores = [float(s["score"]) for s in submissions]
+    def of(cls, submissions: list[SubmissionResult]) -> ClassStats:
+        names = [s.submission for s in submissions]
+        scores = [s.score for s in submissions]
         means = []
         for e in EXERCISES:
-            points = [x["points"] for s in submissions for x in s["exercises"] if x["name"] == e.name]
+            points = [x.points for s in submissions for x in s.exercises if x.name == e.name]
             means.append((e.name, sum(points) / len(points) if points else 0.0, float(e.points)))
         return cls(names, scores, means, _case_stats(submissions, scores),
                    _misconceptions(submissions), _trouble(submissions))
@@ -77,13 +76,13 @@ class ClassStats:
         return counts
 
 
-def _case_stats(submissions: list[dict[str, Any]], scores: list[float]) -> list[CaseStats]:
+def _case_stats(submissions: list[SubmissionResult], scores: list[float]) -> list[CaseStats]:
     stats = []
-    for i, case in enumerate(submissions[0]["cases"] if submissions else []):
-        rows = [s["cases"][i] for s in submissions]
-        passed = [1.0 if row["status"] == "passed" else 0.0 for row in rows]
-        rest = [score - row["points"] for score, row in zip(scores, rows)]
-        stats.append(CaseStats(case["title"], case["exercise"], sum(passed) / len(passed),
+    for i, case in enumerate(submissions[0].cases if submissions else []):
+        rows = [s.cases[i] for s in submissions]
+        passed = [1.0 if row.passed else 0.0 for row in rows]
+        rest = [score - row.points for score, row in zip(scores, rows)]
+        stats.append(CaseStats(case.title, case.exercise, sum(passed) / len(passed),
                                _correlation(passed, rest)))
     return stats
 
@@ -99,28 +98,28 @@ def _correlation(xs: list[float], ys: list[float]) -> Optional[float]:
     return sxy / math.sqrt(sxx * syy)
 
 
-def _misconceptions(submissions: list[dict[str, Any]]) -> dict[str, list[tuple[str, list[str]]]]:
+def _misconceptions(submissions: list[SubmissionResult]) -> dict[str, list[tuple[str, list[str]]]]:
     """For each exercise, each misconception named in it and the submissions it was named in."""
     found: dict[str, dict[str, list[str]]] = {}
     for s in submissions:
-        for case in s["cases"]:
-            if case.get("misconception"):
-                who = found.setdefault(case["exercise"], {}).setdefault(case["misconception"], [])
-                if s["submission"] not in who:
-                    who.append(s["submission"])
+        for case in s.cases:
+            if case.misconception:
+                who = found.setdefault(case.exercise, {}).setdefault(case.misconception, [])
+                if s.submission not in who:
+                    who.append(s.submission)
     return {exercise: sorted(named.items(), key=lambda item: (-len(item[1]), item[0]))
             for exercise, named in found.items()}
 
 
-def _trouble(submissions: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _trouble(submissions: list[SubmissionResult]) -> list[tuple[str, str]]:
     """Submissions whose grading did not run plainly: timeouts, crashes, refusals, sandbox trips."""
     trouble = []
     for s in submissions:
-        if s["status"] != "graded":
-            trouble.append((s["submission"], capped(s["status"].removeprefix("graded; "), TROUBLE_LIMIT)))
-        trips = [c["reason"] for c in s["cases"] if any(t in c["reason"] for t in SANDBOX_TRIPS)]
+        if s.trouble():
+            trouble.append((s.submission, capped("; ".join(s.trouble()), TROUBLE_LIMIT)))
+        trips = [c.reason for c in s.cases if c.tripped_sandbox]
         if trips:
-            trouble.append((s["submission"], f"tripped the sandbox in {len(trips)} case"
+            trouble.append((s.submission, f"tripped the sandbox in {len(trips)} case"
                                              f"{'s' if len(trips) > 1 else ''}: "
                                              f"{capped(trips[0], TROUBLE_LIMIT)}"))
     return trouble
@@ -137,9 +136,9 @@ def stubs(root: Path = ROOT) -> dict[str, bytes]:
     return found
 
 
-def write_report(graded: Graded, files: dict[str, dict[str, bytes]], folder: Path) -> list[Path]:
+def write_report(graded: ClassResults, files: dict[str, dict[str, bytes]], folder: Path) -> list[Path]:
     """DIR/index.html and DIR/report.md for the graded class; returns both paths."""
-    stats = ClassStats.of(graded["submissions"])
+    stats = ClassStats.of(graded.submissions)
     pairs = similar_pairs(files, stubs())
     folder.mkdir(parents=True, exist_ok=True)
     page, text = folder / "index.html", folder / "report.md"

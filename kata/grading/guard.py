@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 MiB = 1024 * 1024
+REFUSED = "is not allowed while grading"  # the end of every refusal the audit hook raises
 LIMITS = {
     resource.RLIMIT_CPU: 300,  # seconds of CPU for one child, whatever its wall clock
     resource.RLIMIT_AS: 1024 * MiB,
@@ -60,18 +61,18 @@ def install_audit_hook(home: str) -> None:
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event in BLOCKED_EVENTS:
-            raise PermissionError(f"{event} is not allowed while grading")
+            raise PermissionError(f"{event} {REFUSED}")
         if event == "open":
             path, mode, flags = args
             writing = any(c in (mode or "") for c in "wax+") or bool((flags or 0) & WRITE_FLAGS)
             if path is not None and not inside(path, writable if writing else readable):
-                raise PermissionError(f"{'writing' if writing else 'reading'} {path!r} is not allowed while grading")
+                raise PermissionError(f"{'writing' if writing else 'reading'} {path!r} {REFUSED}")
         elif event in WRITE_EVENTS:
             for path in args[:2] if event in TWO_PATH_EVENTS else args[:1]:  # source and destination
                 if path is not None and not inside(path, writable):
-                    raise PermissionError(f"{event} on {path!r} is not allowed while grading")
+                    raise PermissionError(f"{event} on {path!r} {REFUSED}")
         elif event in READ_EVENTS and args and args[0] is not None and not inside(args[0], readable):
-            raise PermissionError(f"{event} on {args[0]!r} is not allowed while grading")
+            raise PermissionError(f"{event} on {args[0]!r} {REFUSED}")
 
     sys.addaudithook(hook)
 

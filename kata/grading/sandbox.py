@@ -33,12 +33,15 @@ from typing import Optional
 
 from kata.core.runner import ChildCommand
 from kata.grading import syscall_filter
+from kata.grading.guard import REFUSED
 from kata.repository import ROOT
 
 # What the child needs of the kata, none of it importing PyTorch (import-linter's contracts in
 # pyproject.toml keep it so): the case machinery whole, the module of paths, and the guard.
 CHILD_FILES = ("__init__.py", "repository.py", "core", "grading/__init__.py", "grading/guard.py",
                "grading/syscall_filter.py")
+# What a case's error says when a sandbox stopped it: the guard's words, and bubblewrap's read-only mounts.
+REFUSALS = (REFUSED, "Read-only file system")
 INSIDE = "/sandbox"  # where bubblewrap shows the directory to the child
 CHILD_PATH = {"PATH": "/usr/bin:/bin"}  # the child's whole environment: nothing of the grader's
 FIRST_USER, USERS = 64000, 1000  # throwaway user ids, one per submission being graded

@@ -4,12 +4,14 @@ import json
 import math
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kata.grading.class_report import ClassStats, _correlation
+from kata.grading.results import DIFFERS, PASSED, CaseResult, SubmissionResult
 from tests.support.class_sample import COPIED, HOSTILE, SLIPS
 from tests.support.class_sample import main as grade_sample_class
 
@@ -86,11 +88,10 @@ def test_the_copied_pair_is_reported_with_its_shared_code_side_by_side(graded: P
 
 def test_discrimination_is_the_correlation_of_passing_with_the_rest_of_the_score() -> None:
     """Passing a case that the strong pass and the weak fail: near 1; one everyone passes: none."""
-    def submission(name: str, score: float, passed: bool) -> dict[str, Any]:
-        case = {"title": "t", "exercise": "value", "status": "passed" if passed else "failed",
-                "points": 1.0 if passed else 0.0, "misconception": "", "reason": ""}
-        return {"submission": name, "score": score, "status": "graded", "exercises": [],
-                "cases": [case, dict(case, status="passed", points=1.0)]}
+    def submission(name: str, score: float, passed: bool) -> SubmissionResult:
+        case = CaseResult("value/t", "value", "test_t", "t", "1.1", None, False, 1.0 if passed else 0.0, 1.0,
+                          PASSED if passed else DIFFERS, "")
+        return SubmissionResult(name, score, 0.0, 0.1, [], [case, replace(case, kind=PASSED, points=1.0)])
     stats = ClassStats.of([submission("a", 91, True), submission("b", 81, True),
                            submission("c", 30, False), submission("d", 20, False)])
     splits, everyone = stats.cases

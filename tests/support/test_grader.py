@@ -1626,16 +1626,18 @@ def test_gradescope_shows_hidden_cases_only_after_publishing(batches: Batches) -
 def test_gradescope_overall_output_names_no_hidden_case() -> None:
     """The output every student sees gives points per exercise; a hidden case's name stays in its
     test, and its reason there is the kind of failure alone, never the submission's own words."""
-    import grader
     from kata.core.compare import Verdict
     from kata.core.scoring import ExerciseScore
+    from kata.grading.exports import gradescope_results
+    from kata.grading.grade import Report
     from kata.grading.sandbox import Sandbox
+    from kata.grading.submission import Submission
 
     backward = exercise_named("backward")
     hidden = [i for i in instances_of("backward") if i.case.hidden]
     verdicts = [Verdict(i, False, Problem(ProblemKind.RAISED, "secret reason")) for i in hidden]
-    report = grader.Report(grader.Submission("learner"), [ExerciseScore(backward, verdicts)], 0.1)
-    results = grader.gradescope_results(report, Sandbox("kernel confinement", "test sandbox"))
+    report = Report(Submission("learner"), [ExerciseScore(backward, verdicts)], 0.1)
+    results = gradescope_results(report.result(), Sandbox("kernel confinement", "test sandbox"))
     assert "secret reason" not in results["output"]
     assert not any(i.case.title in results["output"] for i in hidden)
     assert {t["visibility"] for t in results["tests"]} == {"after_published"}

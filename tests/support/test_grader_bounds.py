@@ -213,7 +213,7 @@ def test_nothing_a_submission_started_outlives_the_grader(tmp_path: Path, sandbo
 
 def test_an_exercises_folder_is_named_after_its_learner(tmp_path: Path) -> None:
     """alice/exercises and bob/exercises are two rows the instructor can tell apart."""
-    from grader import read_submission
+    from kata.grading.submission import read_submission
 
     folders = [submission(tmp_path / learner / "exercises") for learner in ("alice", "bob")]
     assert [read_submission(folder).name for folder in folders] == ["alice", "bob"]

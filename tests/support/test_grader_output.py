@@ -16,22 +16,9 @@ import re
 import struct
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import grader
-from grader import (
-    FILE_LIMIT,
-    IGNORED_KEPT,
-    IGNORED_SHOWN,
-    MEMBER_LIMIT,
-    Report,
-    Submission,
-    read_submission,
-    render,
-    write_csv,
-)
 from kata.core import sanitise
 from kata.core.compare import Verdict
 from kata.core.curriculum import EXERCISES
@@ -39,8 +26,12 @@ from kata.core.outcome import Problem, ProblemKind
 from kata.core.scoring import ExerciseScore, plan
 from kata.grading import class_report
 from kata.grading.class_report import ClassStats, as_html, as_markdown
+from kata.grading.exports import gradescope_results, render, write_csv
+from kata.grading.grade import Report
+from kata.grading.results import BONUS_POINTS, DIFFERS, IGNORED_SHOWN, CaseResult, SubmissionResult
 from kata.grading.sandbox import Sandbox
 from kata.grading.similarity import Pair, Region
+from kata.grading.submission import FILE_LIMIT, IGNORED_KEPT, MEMBER_LIMIT, Submission, read_submission
 
 # Clear the screen, put text on the clipboard (OSC 52), conceal what follows, and reverse the line.
 ESCAPES = "\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07\x1b[8m\u202e"
@@ -49,13 +40,13 @@ RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 SCRIPT = "<script>alert(1)</script>"
 
 
-def report(submission: Submission, message: str) -> Report:
+def report(submission: Submission, message: str) -> SubmissionResult:
     """Every case passed but the very first, which failed with the message given."""
     grading_plan = plan(list(EXERCISES))
     first = grading_plan[0][1][0]
     return Report(submission, [ExerciseScore(e, [Verdict(i, False, Problem(ProblemKind.RAISED, message)) if i is first
                                                  else Verdict(i, True) for i in instances])
-                               for e, instances in grading_plan], 0.1)
+                               for e, instances in grading_plan], 0.1).result()
 
 
 def solution_files() -> dict[str, bytes]:
@@ -121,14 +112,14 @@ def test_csv_cells_are_quoted_only_where_a_spreadsheet_would_compute() -> None:
 SHARED = "def f():\n    return '''\n```\n</pre><script>alert(2)</script>\n'''\n"  # a fence inside
 
 
-def hostile_class(status: str) -> tuple[ClassStats, list[Pair]]:
-    """Two submissions with hostile names, one of them with the status given, sharing SHARED."""
-    def record(name: str, graded: str) -> dict[str, Any]:
-        case = {"title": "value: t", "exercise": "value", "status": "failed", "points": 0.0,
-                "misconception": "`=` instead of `+=`", "reason": "differs from PyTorch: grad"}
-        return {"submission": name, "score": 50.0, "status": graded, "exercises": [], "cases": [case]}
+def hostile_class(refused: str) -> tuple[ClassStats, list[Pair]]:
+    """Two submissions with hostile names, one of them with the refusal given, sharing SHARED."""
+    def record(name: str, refused: list[str]) -> SubmissionResult:
+        case = CaseResult("value/t", "value", "test_t", "value: t", "1.1", None, False, 0.0, 1.0, DIFFERS,
+                          "differs from PyTorch: grad", "`=` instead of `+=`")
+        return SubmissionResult(name, 50.0, 0.0, 0.1, [], [case], refused=refused)
     first, second = f"[click](javascript:alert(1)) {SCRIPT}", f"| forged | cell |{ESCAPES}"
-    stats = ClassStats.of([record(first, status), record(second, "graded")])
+    stats = ClassStats.of([record(first, [refused]), record(second, [])])
     return stats, [Pair(first, second, "value.py", 1.0, 1.0, (Region(SHARED, SHARED),))]
 
 
@@ -160,7 +151,7 @@ def unescaped(markdown: str, characters: str) -> list[str]:
 
 
 def test_markdown_shows_html_links_and_a_fence_in_shared_code_as_text() -> None:
-    stats, pairs = hostile_class(f"refused: {SCRIPT}")
+    stats, pairs = hostile_class(SCRIPT)
     text = as_markdown(stats, pairs)
     outside, blocks = fenced_blocks(text)
     assert blocks == [SHARED, SHARED]  # whole, the fence inside and all
@@ -171,7 +162,7 @@ def test_markdown_shows_html_links_and_a_fence_in_shared_code_as_text() -> None:
 
 
 def test_the_page_escapes_every_learner_string_through_one_escaper_and_wraps_long_words() -> None:
-    stats, pairs = hostile_class(f"refused: {SCRIPT} " + "A" * 200_000)
+    stats, pairs = hostile_class(f"{SCRIPT} " + "A" * 200_000)
     page = as_html(stats, pairs)
     assert "<script" not in page and "&lt;script&gt;" in page  # nor any end of <pre> from the code
     assert RAW_CONTROL.search(page) is None
@@ -269,9 +260,9 @@ def test_a_thousand_ignored_names_are_summarised_wherever_they_are_shown(tmp_pat
     folder = write_files(tmp_path / "mallory", {f"junk{i:04}.txt": b"" for i in range(1000)})
     submission = read_submission(folder)
     assert len(submission.ignored) == IGNORED_KEPT and submission.unlisted == 1000 - IGNORED_KEPT
-    report = Report(submission, [], 0.1)
-    gradescope = grader.gradescope_results(report, Sandbox("none", "test sandbox"))
-    for shown in (render(report), gradescope["output"]):
+    result = Report(submission, [], 0.1).result()
+    gradescope = gradescope_results(result, Sandbox("none", "test sandbox"))
+    for shown in (render(result), gradescope["output"]):
         (line,) = [line for line in shown.splitlines() if "ignored" in line]
         listed = line.split(": ", 1)[1].removesuffix(f" and {1000 - IGNORED_SHOWN} more")
         assert listed.count(", ") == IGNORED_SHOWN - 1 and listed.count("junk") == IGNORED_SHOWN, line
@@ -283,9 +274,9 @@ def test_a_thousand_ignored_names_are_summarised_wherever_they_are_shown(tmp_pat
 def test_a_correct_submission_scores_exactly_100_and_the_full_bonus() -> None:
     """Points are shared by cases (25 by 19, 10 by 11...), yet a full exercise makes its points exactly."""
     scores = [ExerciseScore(e, [Verdict(i, True) for i in instances]) for e, instances in plan(list(EXERCISES))]
-    graded = json.loads(json.dumps(grader.as_json(Report(Submission("ada"), scores, 0.1))))
+    graded = json.loads(json.dumps(Report(Submission("ada"), scores, 0.1).result().to_json()))
     assert repr(graded["score"]) == "100.0"
-    assert repr(graded["bonus"]) == repr(float(grader.BONUS_POINTS))
+    assert repr(graded["bonus"]) == repr(float(BONUS_POINTS))
     assert [x["points"] for x in graded["exercises"]] == [float(e.points) for e in EXERCISES]
 
 

@@ -1,0 +1,108 @@
+"""A submission as the grader takes it: only the expected exercise files, from a directory or a
+.zip, each read with a size limit. Whatever else it holds is counted, never followed or run."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from kata.core.curriculum import EXERCISES
+from kata.core.sanitise import capped
+
+EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
+FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
+QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
+MEMBER_LIMIT = 2000  # zip members looked at: an honest repository has far fewer
+IGNORED_KEPT = 300  # ignored names remembered; past them, however many there are, only counted
+NAME_LIMIT = 200  # characters of a file name kept: a zip member's name can be 64 kB
+REASON_LIMIT = 2000  # characters of a failure's reason: a learner's exception message can be 1 MB
+
+
+@dataclass
+class Submission:
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)  # expected file name -> content
+    ignored: list[str] = field(default_factory=list)  # the first IGNORED_KEPT names not taken
+    unlisted: int = 0  # names not taken past those
+    refused: list[str] = field(default_factory=list)  # expected names that could not be taken, and why
+
+    def ignore(self, name: str) -> None:
+        """Note a file not taken: a submission of a million files costs a count, not a list."""
+        if len(self.ignored) < IGNORED_KEPT:
+            self.ignored.append(capped(name, NAME_LIMIT))
+        else:
+            self.unlisted += 1
+
+
+def read_submission(path: Path) -> Submission:
+    """Take only the expected exercise files: from exercises/ if there is one, else the top level.
+
+    A submission given as a learner's exercises/ folder is named after the folder above it. A
+    symbolic link is not followed: it could lead to any file the instructor can read.
+    """
+    submission = Submission(path.parent.name if path.name == "exercises" else path.name)
+    try:
+        if path.is_symlink():
+            submission.refused.append(f"{path} is a symbolic link: not followed, nothing graded")
+        elif path.is_file() and zipfile.is_zipfile(path):
+            _read_zip(path, submission)
+        elif path.is_dir():
+            _read_directory(path, submission)
+        else:
+            submission.refused.append(f"{path} is neither a directory nor a .zip file")
+    except Exception as error:  # a corrupt, encrypted or unreadable submission: refused, never the class's end
+        message = f"{path} could not be read: {type(error).__name__}: {error}"
+        return Submission(submission.name, refused=[capped(message, REASON_LIMIT)])
+    return submission
+
+
+def _read_directory(path: Path, submission: Submission) -> None:
+    exercises = path / "exercises"
+    if exercises.is_symlink():
+        submission.refused.append(f"{exercises} is a symbolic link: not followed, nothing graded")
+        return
+    folder = exercises if exercises.is_dir() else path
+    with os.scandir(folder) as entries:  # unsorted: a folder of a million files is only counted
+        for entry in entries:
+            if entry.name not in EXPECTED:
+                if entry.name not in QUIET:
+                    submission.ignore(entry.name)
+            elif entry.is_symlink() or not entry.is_file():
+                submission.refused.append(f"{entry.name} is not a regular file")
+            else:
+                with open(entry.path, "rb") as stream:
+                    _take(submission, entry.name, entry.name, stream)
+    submission.ignored.sort()
+
+
+def _read_zip(path: Path, submission: Submission) -> None:
+    with zipfile.ZipFile(path) as archive:
+        listed = archive.infolist()
+        if len(listed) > MEMBER_LIMIT:
+            submission.refused.append(f"the zip holds {len(listed)} files and folders: only the first "
+                                      f"{MEMBER_LIMIT} were looked at")
+        members = [m for m in listed[:MEMBER_LIMIT] if not m.is_dir()]
+        # Prefer files in an exercises/ folder anywhere; else files at the top, or in one top folder.
+        def rank(member: zipfile.ZipInfo) -> int:
+            parts = PurePosixPath(member.filename).parts
+            return 0 if parts[-2:-1] == ("exercises",) else (1 if len(parts) <= 2 else 9)
+        for member in sorted(members, key=rank):
+            name = PurePosixPath(member.filename).name
+            if name not in EXPECTED or rank(member) == 9 or name in submission.files:
+                if name not in QUIET and not member.filename.startswith("__MACOSX"):
+                    submission.ignore(member.filename)
+            else:
+                with archive.open(member) as stream:
+                    _take(submission, name, member.filename, stream)
+
+
+def _take(submission: Submission, name: str, shown: str, stream: IO[bytes]) -> None:
+    """Read one byte past FILE_LIMIT at most, whatever size the file system or a zip header claims."""
+    content = stream.read(FILE_LIMIT + 1)
+    if len(content) > FILE_LIMIT:
+        submission.refused.append(f"{capped(shown, NAME_LIMIT)} is larger than {FILE_LIMIT} bytes")
+    else:
+        submission.files[name] = content
