@@ -15,6 +15,25 @@ class Cause(str):
         return cause
 
 
+class Misconception:
+    """A misconception met in more than one place: its name and its lesson written once, each
+    place giving only its own evidence."""
+
+    def __init__(self, name: str, lesson: str) -> None:
+        self.name, self.lesson = name, lesson
+
+    def because(self, evidence: str) -> Cause:
+        """The cause a learner reads: what the numbers show, then the lesson."""
+        return Cause(self.name, f"{evidence} {self.lesson}")
+
+
+RSUB = Misconception("`1 - x` computed as `x - 1` (__rsub__)",
+                     "With a number on the left, 1 - x calls x.__rsub__(1), which must compute "
+                     "other - self, not self - other.")
+NO_OUT_GRAD = Misconception("`* out.grad` missing",
+                            "_backward must multiply each local derivative by out.grad, the node's own grad.")
+
+
 def name_of(cause: str) -> str:
     """The short name of a cause, or "" for none."""
     return cause.name if isinstance(cause, Cause) else ""

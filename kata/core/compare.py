@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from kata.core.cases import Case, CompareMode, Instance, Result, ResultValue
-from kata.core.cause import Cause
+from kata.core.cause import RSUB
 from kata.core.outcome import GraphNode, Outcome, Problem, ProblemKind
 
 LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
@@ -135,9 +135,7 @@ def _signs_flipped(rows: list[Row]) -> str:
     """Every wrong number is exactly minus the right one: the classic __rsub__ slip."""
     wrong = [row for row in rows if not row.ok]
     if wrong and all(row.negated for row in wrong):
-        return Cause("`1 - x` computed as `x - 1` (__rsub__)",
-                     "every wrong number has the right size but the wrong sign. With a number on "
-                     "the left, 1 - x calls x.__rsub__(1), which must compute other - self.")
+        return RSUB.because("every wrong number has the right size but the wrong sign.")
     return ""
 
 

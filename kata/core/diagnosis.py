@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from kata.core.cause import Cause
+from kata.core.cause import NO_OUT_GRAD, RSUB, Cause
 from kata.core.curriculum import exercise_named
 
 GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.core.outcome traces it
@@ -261,10 +261,7 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) 
     node, root = rows[culprit], rows[-1]
     if not node.data_ok:
         if _close(node.data, -node.expected_data):
-            return Cause("`1 - x` computed as `x - 1` (__rsub__)",
-                         f"node {node.index} ({node.op}) has the right size but the wrong sign. With a "
-                         "number on the left, 1 - x calls x.__rsub__(1), which must compute other - "
-                         "self, not self - other.")
+            return RSUB.because(f"node {node.index} ({node.op}) has the right size but the wrong sign.")
         return ""
     if not root.grad_ok:
         if root.grad == 0.0 and your_backward:
@@ -305,10 +302,8 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) 
                          "every wrong grad has the right size and the wrong sign: check the signs of "
                          "the local derivatives.")
         if math.isclose(ratio * seed, 1.0) and seed != 1.0:
-            return Cause("`* out.grad` missing",
-                         f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad was "
-                         f"{seed:g}: _backward must multiply each local derivative by out.grad, the "
-                         "node's own grad.")
+            return NO_OUT_GRAD.because(f"every wrong grad is 1/{seed:g} of PyTorch's, and the root's grad "
+                                       f"was {seed:g}:")
         seed_too = "the seed (root.grad starts from 1) and " if your_backward else ""
         return Cause("a stray factor",
                      f"every wrong grad is {ratio:g} times PyTorch's: a stray factor. Check {seed_too}"
@@ -434,10 +429,8 @@ def _local_derivative_slip(node: NodeRow, operands: list[NodeRow]) -> str:
         # The local derivative the learner applied, and the one PyTorch has.
         yours, right = operand.grad / node.grad, operand.expected_grad / node.expected_grad
         if _close(operand.grad, right) and not _close(node.grad, 1.0):
-            return Cause("`* out.grad` missing",
-                         f"node {operand.index} got the local derivative {right:g} itself, not "
-                         f"multiplied by out.grad ({node.grad:g}): _backward must multiply each local "
-                         "derivative by out.grad, the node's own grad.")
+            return NO_OUT_GRAD.because(f"node {operand.index} got the local derivative {right:g} itself, "
+                                       f"not multiplied by out.grad ({node.grad:g}):")
         if node.op == "relu" and operand.data == 0.0 and _close(yours, 1.0):
             return Cause("relu'(0) = 1",
                          "relu's derivative at exactly 0 is taken as 1 here; PyTorch takes it as 0. "
