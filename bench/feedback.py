@@ -126,7 +126,7 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         torch = statistics.median(seconds([sys.executable, "-c", "import torch"], env)
                                   for _ in range(REPEATS))
-        # make check freezes PyTorch's objects (see kata/core/oracle.py), which also
+        # make check freezes PyTorch's objects (see kata/core/oracle/__init__.py), which also
         # spares it the collection at exit that the plain import still pays.
         frozen = statistics.median(
             seconds([sys.executable, "-c", "import torch, gc; gc.freeze()"], env)

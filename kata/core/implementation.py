@@ -23,7 +23,7 @@ class Implementation:
         exercise = exercise_exporting(public_name)
         package = importlib.import_module(self.package)
         found = getattr(package, public_name, None)
-        # The oracle keeps every name in one module; in a package, `backward` may be the submodule.
+        # A name the package itself holds; `backward` there may be the submodule, not the function.
         if found is not None and not isinstance(found, ModuleType):
             return found
         module = importlib.import_module(f"{self.package}.{exercise.name}")

@@ -53,18 +53,19 @@ def test_the_oracles_optimizers_step_as_the_torch_optim_classes(
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
     import torch
 
-    from kata.core import oracle
+    from kata.core.oracle.optim import Adam, Momentum
+    from kata.core.oracle.value import Value
 
     rng = random.Random(7)
     start = [rng.uniform(-2.0, 2.0) for _ in range(5)]
-    ps = [oracle.Value(x) for x in start]
+    ps = [Value(x) for x in start]
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in start]
-    ours: oracle.Momentum | oracle.Adam
+    ours: Momentum | Adam
     theirs: torch.optim.Optimizer
     if name == "Momentum":
-        ours, theirs = oracle.Momentum(ps, lr=0.05), torch.optim.SGD(tensors, lr=0.05, momentum=0.9)
+        ours, theirs = Momentum(ps, lr=0.05), torch.optim.SGD(tensors, lr=0.05, momentum=0.9)
     else:
-        ours = oracle.Adam(ps, lr=0.1, betas=(0.8, 0.99), eps=1e-6)
+        ours = Adam(ps, lr=0.1, betas=(0.8, 0.99), eps=1e-6)
         theirs = torch.optim.Adam(tensors, lr=0.1, betas=(0.8, 0.99), eps=1e-6)
     for _ in range(8):
         for p, t in zip(ps, tensors):

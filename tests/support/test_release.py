@@ -32,7 +32,7 @@ def test_the_gradescope_zip_runs_the_grader_with_hidden_cases(tmp_path: Path) ->
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         run = archive.read("run_autograder").decode()
         setup = archive.read("setup.sh").decode()
-    assert {"setup.sh", "run_autograder", "grader.py", "kata/core/oracle.py", "tests/test_value.py",
+    assert {"setup.sh", "run_autograder", "grader.py", "kata/core/oracle/value.py", "tests/test_value.py",
             "tests/hidden/test_backward.py"} <= set(names)
     assert not [n for n in names if n.startswith(("solutions/", "exercises/", "tests/support/"))]
     assert all(modes[script] & stat.S_IXUSR for script in ("setup.sh", "run_autograder"))
