@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from kata.core.implementation import Implementation
-from kata.learner.draw import GraphvizMissing, Svg, draw_dot, layout_svg, small_neuron, svg, to_dot, traced
+from kata.learner.draw import GraphvizMissing, Svg, draw_dot, small_neuron, svg, to_dot
+from kata.learner.layout import layout_svg
+from kata.learner.picture import traced
 from kata.repository import ROOT
 from solutions.value import Value
 

@@ -17,8 +17,9 @@ from kata.learner import check as checking
 from kata.learner.check import check as check_package
 from kata.learner.check import render
 from kata.learner.commands import Spelling
-from kata.learner.draw import HIGHLIGHT_FILL, Svg
+from kata.learner.draw import Svg
 from kata.learner.notebook import Message, check, graph, write_exercise
+from kata.learner.picture import HIGHLIGHT_FILL
 from kata.repository import ROOT
 from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
 
