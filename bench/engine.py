@@ -18,7 +18,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # solutions, and pl
 
 from kata.core.implementation import Implementation  # noqa: E402
 from kata.core.scenario_tools import moons  # noqa: E402
-from kata.learner.demo import DATA_SEED, NOISE, POINTS, build_model, train  # noqa: E402
+from kata.learner.training import DATA_SEED, NOISE, POINTS, build_model, train  # noqa: E402
 
 ENGINES = {"reference": "solutions", "plain": "plain_engine"}
 

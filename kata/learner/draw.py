@@ -222,7 +222,7 @@ def small_neuron(impl: Any) -> Any:
 
 
 def main(argv: Optional[Sequence[str]] = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
-    from kata.learner.demo import explain_failure, missing_package  # the demo shares the learner-facing messages
+    from kata.learner.unfinished import explain_failure, missing_package  # the same messages as the demo
 
     parser = argparse.ArgumentParser(
         prog="python -m kata.learner.draw",

@@ -116,8 +116,8 @@ def kata(*words: str) -> None:
 def graph(package: str = "exercises") -> Any:
     """make graph in a cell: out = tanh(x1*w1 + x2*w2 + b) as your Value computes it, drawn inline."""
     from kata.core.implementation import Implementation
-    from kata.learner.demo import explain_failure
     from kata.learner.draw import draw_dot, small_neuron
+    from kata.learner.unfinished import explain_failure
 
     for name in [m for m in sys.modules if m == package or m.startswith(f"{package}.")]:
         del sys.modules[name]  # import the files as saved now, not as first imported

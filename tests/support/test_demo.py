@@ -14,23 +14,12 @@ import pytest
 
 from kata.core.implementation import Implementation
 from kata.core.scenario_tools import moons
-from kata.learner import demo
+from kata.learner import budget, demo, training
+from kata.learner.budget import SPEED_CLASS, Plan, Speed, choose, estimate, neuron_is_one_node, probe
 from kata.learner.commands import Spelling
-from kata.learner.demo import (
-    SPEED_CLASS,
-    SPIRAL,
-    Plan,
-    Speed,
-    build_model,
-    choose,
-    estimate,
-    explain_failure,
-    learning_rate,
-    main,
-    neuron_is_one_node,
-    probe,
-    run,
-)
+from kata.learner.demo import main, run
+from kata.learner.training import SPIRAL, build_model, learning_rate
+from kata.learner.unfinished import explain_failure
 from kata.repository import ROOT
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -214,9 +203,9 @@ def test_a_plain_neuron_trains_40_steps_on_fewer_points_within_the_budget() -> N
     """The plain engine would take about 30 s: the grid, then the steps down to 40, then the points."""
     assert estimate(PLAIN, 100, 100, 60) > 30
     plan = choose(PLAIN, 100, 100, 60, budget=10.0)
-    assert plan.reduced and plan.grid == demo.SMALL_GRID
-    assert plan.steps == demo.ENOUGH_STEPS
-    assert demo.FEWEST_POINTS <= plan.points < 100 and plan.points % 2 == 0
+    assert plan.reduced and plan.grid == budget.SMALL_GRID
+    assert plan.steps == budget.ENOUGH_STEPS
+    assert budget.FEWEST_POINTS <= plan.points < 100 and plan.points % 2 == 0
     assert plan.seconds <= 10.0
     assert estimate(PLAIN, plan.steps, plan.points + 2, plan.grid) > 10.0, "as many points as fit"
 
@@ -224,16 +213,16 @@ def test_a_plain_neuron_trains_40_steps_on_fewer_points_within_the_budget() -> N
 def test_a_little_over_the_budget_cuts_only_the_steps() -> None:
     speed = Speed(forward=0.0002, step=0.0013)  # 100 steps on 100 points: about 14 s
     plan = choose(speed, 100, 100, 60, budget=10.0)
-    assert (plan.points, plan.grid) == (100, demo.SMALL_GRID)
-    assert demo.ENOUGH_STEPS < plan.steps < 100 and plan.seconds <= 10.0
+    assert (plan.points, plan.grid) == (100, budget.SMALL_GRID)
+    assert budget.ENOUGH_STEPS < plan.steps < 100 and plan.seconds <= 10.0
     assert estimate(speed, plan.steps + 1, 100, plan.grid) > 10.0
 
 
 def test_a_very_slow_engine_stops_at_the_floors_and_says_how_long_that_takes() -> None:
     slow = Speed(forward=0.01, step=0.05)
     plan = choose(slow, 100, 100, 60, budget=10.0)
-    assert (plan.steps, plan.points, plan.grid) == (demo.FEWEST_STEPS, demo.FEWEST_POINTS,
-                                                   demo.SMALL_GRID)
+    assert (plan.steps, plan.points, plan.grid) == (budget.FEWEST_STEPS, budget.FEWEST_POINTS,
+                                                   budget.SMALL_GRID)
     assert plan.seconds == estimate(slow, plan.steps, plan.points, plan.grid) > 10.0
 
 
@@ -248,7 +237,7 @@ def test_the_probe_times_a_pass_over_every_point_and_leaves_the_parameters(
     impl = Implementation(plain_learner)
     model = build_model(impl)
     before = [p.data for p in model.parameters()]
-    xs, ys = moons(10, demo.NOISE, demo.DATA_SEED)
+    xs, ys = moons(10, training.NOISE, training.DATA_SEED)
     assert probe(impl, model, xs, ys, ticking(1.0)) == Speed(forward=0.1, step=0.2)
     assert [p.data for p in model.parameters()] == before
 
