@@ -100,7 +100,7 @@ ENGINES = {"reference": ("solutions", ROOT), "plain": ("plain_engine", ROOT / "t
 def milestone_seconds(package: str, search_path: Path, env: dict[str, str]) -> dict[str, float]:
     """Each milestone case run on package, in a process of its own, as the case runner runs it."""
     code = (f"import gc, sys, time; sys.path.insert(0, {str(search_path)!r})\n"
-            "from kata.core.runner import COLLECTOR_THRESHOLDS\n"
+            "from kata.core.child import COLLECTOR_THRESHOLDS\n"
             "gc.set_threshold(*COLLECTOR_THRESHOLDS)  # as in the case runner's child\n"
             "from kata.core.cases import Instance, cases_of\n"
             "from kata.core.implementation import Implementation\n"

@@ -63,7 +63,7 @@ def bootstrap(home: str, program: bytes, confine: bool, audit: bool) -> str:
     # home goes last on the path: a file the submission plants there (a resource.py, say) can never
     # stand in for a standard module, least of all before the guard has confined the process.
     return "\n".join([f"import sys\nsys.path.append({home!r})\nimport kata.grading.guard", *guards,
-                      "import kata.core.runner\nkata.core.runner.child_main()\n"])
+                      "import kata.core.child\nkata.core.child.child_main()\n"])
 
 
 def prepare_support(folder: Path, python: str) -> Path:

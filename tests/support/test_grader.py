@@ -252,11 +252,11 @@ math.isclose = lambda *args, **kwargs: True
 math.isfinite = lambda *args, **kwargs: True
 try:
     import kata.core.compare
-    import kata.core.runner
+    import kata.core.child
     kata.core.compare.validate = lambda raw: raw
     kata.core.compare._agree = lambda *args, **kwargs: True
     kata.core.compare.judge = lambda *args, **kwargs: None
-    kata.core.runner.validate = lambda raw: raw
+    kata.core.child.validate = lambda raw: raw
 except BaseException:
     pass
 '''
@@ -435,7 +435,7 @@ _claim_results($keys)
 
 SABOTAGE = '''\
 import os
-for _path in ("kata/core/runner.py", "kata/grading/guard.py", "kata/__init__.py"):
+for _path in ("kata/core/child.py", "kata/grading/guard.py", "kata/__init__.py"):
     try:
         with open(_path, "w") as _file:
             _file.write("raise SystemExit('sabotaged')\\n")
@@ -668,7 +668,7 @@ def _swell_every_answer():
     """Before each real answer, a result of 330,000 empty lists: 1 MB of JSON, twenty times that
     as Python objects in whatever keeps it."""
     import sys
-    runner = sys.modules.get("kata.core.runner")
+    runner = sys.modules.get("kata.core.child")
     if runner is None or getattr(runner, "swelling", False):
         return
     honest_send = runner._send
@@ -1564,7 +1564,7 @@ def assert_the_innocent_submission_is_graded(finished: GraderRun) -> None:
 
 
 def test_rewriting_the_runner_from_inside_costs_only_that_submission(batches: Batches) -> None:
-    """A stub that overwrites kata/core/runner.py in its work directory and exits gets 0; the class is still graded."""
+    """A stub that overwrites kata/core/child.py in its work directory and exits gets 0; the class is still graded."""
     finished = batches.run("sabotage")
     assert_the_innocent_submission_is_graded(finished)
     assert_graded_exactly(finished.report("sabotages_the_runner"), set())

@@ -1,4 +1,4 @@
-"""kata.core.runner.run_isolated: a hostile or broken candidate costs one case, never the run."""
+"""kata.core.runner.Session: a hostile or broken candidate costs one case, never the run."""
 
 import dataclasses
 import os
@@ -7,11 +7,20 @@ import signal
 import textwrap
 import time
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
-from kata.core.cases import cases_of
-from kata.core.runner import Session, run_isolated
+from kata.core.cases import Instance, cases_of
+from kata.core.outcome import Outcome
+from kata.core.runner import Session
+
+
+def run_isolated(package: str, instances: list[Instance], search_path: Optional[Path] = None) -> dict[str, Outcome]:
+    """Each instance's outcome on the package, from a session of its own."""
+    with Session(package, search_path) as session:
+        return session.run(instances)
+
 
 CASES = {case.name: case for case in cases_of("value")}
 SUM = CASES["test_sum_passes_its_grad_to_both_operands"]
