@@ -9,7 +9,8 @@ from typing import Optional
 
 from kata.core.cases import Case, CompareMode, Instance, Result, ResultValue
 from kata.core.cause import RSUB
-from kata.core.outcome import GraphNode, Outcome, Problem, ProblemKind
+from kata.core.graph import TracedNode
+from kata.core.outcome import Outcome, Problem, ProblemKind
 
 LIST_SHOWN = 6  # a longer list is summed up: how many differ, and the first few
 DIFFERING_SHOWN = 3
@@ -80,9 +81,9 @@ class Verdict:
     problem: Optional[Problem] = None
     rows: list[Row] = field(default_factory=list)
     printed: str = ""
-    graph: Optional[list[GraphNode]] = None  # the candidate's traced graph, for the diagnosis
+    graph: Optional[list[TracedNode]] = None  # the candidate's traced graph, for the diagnosis
     seed: float = 1.0
-    reference_graph: Optional[list[GraphNode]] = None  # the oracle's: PyTorch's numbers node by node
+    reference_graph: Optional[list[TracedNode]] = None  # the oracle's: PyTorch's numbers node by node
     cause: str = ""  # a misconception the case recognised in the results, or ""
     numerical: Optional[list[float]] = None  # the graph's leaf grads by the learner's exercise 0
 

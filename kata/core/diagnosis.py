@@ -21,8 +21,8 @@ from typing import Any, Callable, Optional
 
 from kata.core.cause import NO_OUT_GRAD, RSUB, Cause
 from kata.core.curriculum import exercise_named
+from kata.core.graph import TracedNode
 
-GraphNode = list[Any]  # [op, label, data, grad, operand indices], as kata.core.outcome traces it
 Expected = list[tuple[float, float]]  # PyTorch's (data, grad) for each node
 REL_TOL, ABS_TOL = 1e-7, 1e-10
 KEPT = 500  # graphs whose PyTorch numbers a node cache keeps
@@ -119,12 +119,13 @@ class NodeCache:
             except (OSError, ValueError, TypeError, AttributeError):
                 self.answers = {}
 
-    def expected(self, nodes: list[GraphNode], seed: float,
-                 reference: Optional[list[GraphNode]] = None) -> Optional[Expected]:
+    def expected(self, nodes: list[TracedNode], seed: float,
+                 reference: Optional[list[TracedNode]] = None) -> Optional[Expected]:
         """PyTorch's (data, grad) of each node; reference is the oracle's own traced graph, if any."""
         key = _shape_key(nodes, seed)
-        if reference is not None and _checked(reference) and _shape_key(reference, seed) == key:
-            return [(float(n[2]), float(n[3])) for n in reference]  # PyTorch's, traced node by node
+        checked_reference = _checked(reference) if reference is not None else None
+        if checked_reference is not None and _shape_key(checked_reference, seed) == key:
+            return [(float(n.data), float(n.grad)) for n in checked_reference]  # PyTorch's, node by node
         if key in self.answers:
             return self.answers[key]
         answer = _replay(nodes, seed)
@@ -139,9 +140,9 @@ class NodeCache:
         return answer
 
 
-def _shape_key(nodes: list[GraphNode], seed: float) -> str:
+def _shape_key(nodes: list[TracedNode], seed: float) -> str:
     """What PyTorch's numbers depend on: each op and its operands, the leaves' data, the seed."""
-    shape = [[n[0], n[4], None if n[4] else float(n[2])] for n in nodes]
+    shape = [[n.op, list(n.operands), None if n.operands else float(n.data)] for n in nodes]
     return hashlib.sha256(json.dumps([shape, float(seed)]).encode()).hexdigest()
 
 
@@ -151,7 +152,7 @@ def uses_your_backward(exercise: str) -> bool:
     return exercise_named(exercise).number >= exercise_named("backward").number
 
 
-def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = None,
+def diagnose(graph: Any, seed: float, reference: Optional[list[TracedNode]] = None,
              cache: Optional[NodeCache] = None, *, your_backward: bool = True) -> Optional[Diagnosis]:
     """The diagnosis of a traced graph, or None when it cannot be rebuilt (an unknown op, bad data).
     your_backward: the case ran the learner's backward() (uses_your_backward)."""
@@ -163,9 +164,9 @@ def diagnose(graph: Any, seed: float, reference: Optional[list[GraphNode]] = Non
         return None
     uses = [0] * len(nodes)
     for node in nodes:
-        for operand in node[4]:
+        for operand in node.operands:
             uses[operand] += 1
-    rows = [NodeRow(i, n[0], n[1], n[2], d, n[3], g, uses[i], tuple(n[4]))
+    rows = [NodeRow(i, n.op, n.label, float(n.data), d, float(n.grad), g, uses[i], n.operands)
             for i, (n, (d, g)) in enumerate(zip(nodes, expected))]
     culprit, where = _culprit(rows, your_backward)
     cause = _cause(rows, culprit, seed, your_backward) if culprit is not None else ""
@@ -199,17 +200,23 @@ def _culprit(rows: list[NodeRow], your_backward: bool) -> tuple[Optional[int], s
                              f"Look at this {r.op}'s _backward"
                              + (", and at when backward() calls it." if your_backward else "."))
     return None, ""
-def _checked(graph: Any) -> Optional[list[GraphNode]]:
-    """The graph if it is well formed (it comes from the learner's process), else None."""
+def _checked(graph: Any) -> Optional[list[TracedNode]]:
+    """The graph as traced nodes with numbers, if it is well formed (it comes from the learner's
+    process, or from a file), else None."""
     if not isinstance(graph, list) or not graph:
         return None
+    nodes = []
     for i, node in enumerate(graph):
-        if not (isinstance(node, list) and len(node) == 5 and isinstance(node[0], str)
-                and isinstance(node[1], str) and all(type(x) in (int, float) for x in node[2:4])
-                and isinstance(node[4], list)
+        # A TracedNode, or its JSON form: a list of five with the operands as a list.
+        form = (isinstance(node, TracedNode) and isinstance(node.operands, tuple)) or (
+            isinstance(node, list) and len(node) == 5 and isinstance(node[4], list))
+        if not (form and isinstance(node[0], str) and isinstance(node[1], str)
+                and all(type(x) in (int, float) for x in node[2:4])
                 and all(type(c) is int and 0 <= c < i for c in node[4])):
             return None
-    return graph
+        op, label, data, grad, operands = node
+        nodes.append(TracedNode(op, label, float(data), float(grad), tuple(operands)))
+    return nodes
 
 
 def _operation(op: str, arity: int) -> Optional[Callable[..., Any]]:
@@ -236,7 +243,7 @@ def _operation(op: str, arity: int) -> Optional[Callable[..., Any]]:
     return None
 
 
-def _replay(nodes: list[GraphNode], seed: float) -> Optional[list[tuple[float, float]]]:
+def _replay(nodes: list[TracedNode], seed: float) -> Optional[list[tuple[float, float]]]:
     """PyTorch's (data, grad) for every node, the grads scaled by the root's seed."""
     import torch
 

@@ -16,15 +16,13 @@ from types import FrameType
 from typing import Any, Optional
 
 from kata.core.cases import Instance, Result
-from kata.core.graph import ContractError, nodes_in_order
+from kata.core.graph import ContractError, TracedNode, nodes_in_order, numbers_only, traced
 from kata.core.implementation import Implementation
 from kata.core.scenario_tools import TRACED
 
 PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
 GRAPH_LIMIT = 200  # nodes: a larger traced graph is not shown node by node
 
-# A traced graph, node by node in topological order: [op, label, data, grad, operand indices].
-GraphNode = list[Any]
 
 
 class ProblemKind(str, Enum):
@@ -53,13 +51,16 @@ class Outcome:
     result: Optional[Result] = None
     problem: Optional[Problem] = None
     printed: str = ""
-    graph: Optional[list[GraphNode]] = None  # the last traced graph, for the diagnosis
+    graph: Optional[list[TracedNode]] = None  # the last traced graph, for the diagnosis
     seed: float = 1.0  # the grad its root was seeded with
     # Its leaves' grads as the learner's own numerical_gradient (exercise 0) estimates them.
     numerical: Optional[list[float]] = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.graph is not None:  # each node as the list it travels as
+            data["graph"] = [[n.op, n.label, n.data, n.grad, list(n.operands)] for n in self.graph]
+        return data
 
     @staticmethod
     def from_json(data: Any) -> Outcome:
@@ -119,24 +120,24 @@ def _numbers(value: Any) -> Optional[list[float]]:
     return None if None in numbers else numbers  # type: ignore[return-value]
 
 
-def _graph(value: Any) -> Optional[list[GraphNode]]:
+def _graph(value: Any) -> Optional[list[TracedNode]]:
     """A traced graph as the diagnosis may read it: at most GRAPH_LIMIT nodes, each [op, label,
     data, grad, operands] with short strings, finite numbers and operands listed before it; else
     None. The ops stay the learner's own names: the diagnosis replays those it knows."""
     if type(value) is not list or not 0 < len(value) <= GRAPH_LIMIT:
         return None
-    graph: list[GraphNode] = []
+    graph: list[TracedNode] = []
     for index, node in enumerate(value):
         if type(node) is not list or len(node) != 5:
             return None
-        op, label, data, grad, operands = node
-        numbers = (_finite(data), _finite(grad))
+        op, label, raw_data, raw_grad, operands = node
+        data, grad = _finite(raw_data), _finite(raw_grad)
         if (type(op) is not str or len(op) > NAME_LIMIT or type(label) is not str
-                or len(label) > NAME_LIMIT or None in numbers or type(operands) is not list
+                or len(label) > NAME_LIMIT or data is None or grad is None or type(operands) is not list
                 or len(operands) > GRAPH_LIMIT
                 or not all(type(i) is int and 0 <= i < index for i in operands)):
             return None
-        graph.append([op, label, *numbers, list(operands)])
+        graph.append(TracedNode(op, label, data, grad, tuple(operands)))
     return graph
 
 
@@ -156,22 +157,20 @@ def run_in_process(instance: Instance, impl: Any) -> Outcome:
     return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed)
 
 
-def _traced_graph() -> tuple[Optional[list[GraphNode]], float]:
-    """The last traced graph as plain data, or None if there is none or it cannot be walked."""
+def _traced_graph() -> tuple[Optional[list[TracedNode]], float]:
+    """The last traced graph as plain data, or None if there is none, it cannot be walked, or a
+    data or grad in it is not a number."""
     if not TRACED:
         return None, 1.0
     root, seed = TRACED[-1]
     TRACED.clear()
     try:
-        nodes = nodes_in_order(root)
-        if len(nodes) > GRAPH_LIMIT:
+        if len(nodes_in_order(root)) > GRAPH_LIMIT:
             return None, seed
-        index = {id(node): i for i, node in enumerate(nodes)}
-        graph = [[str(node._op), str(node.label), float(node.data), float(node.grad),
-                  [index[id(child)] for child in node._prev]] for node in nodes]
+        graph = traced(root)
     except Exception:  # a learner's half-built Value: no diagnosis, but no crash either
         return None, seed
-    return graph, seed
+    return (graph if numbers_only(graph) else None), seed
 
 
 @functools.cache

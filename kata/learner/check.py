@@ -17,7 +17,8 @@ from typing import Optional, TextIO, Union
 
 from kata.core.compare import Row, Verdict
 from kata.core.curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
-from kata.core.diagnosis import Diagnosis, GraphNode, NodeCache, diagnose, uses_your_backward, wrapped
+from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward, wrapped
+from kata.core.graph import TracedNode
 from kata.core.implementation import Implementation
 from kata.core.oracle_cache import PATH as CACHE_PATH
 from kata.core.oracle_cache import OracleCache
@@ -99,7 +100,7 @@ class Comparison:
 @dataclass(frozen=True)
 class Picture:
     """The failing case's graph as traced, with the node the diagnosis points at (a notebook draws it)."""
-    graph: list[GraphNode]
+    graph: list[TracedNode]
     highlight: Optional[int]
 
 
@@ -307,16 +308,16 @@ def _against_numerical(verdict: Verdict) -> list[str]:
     """The leaves whose grad from backward differs from the learner's own numerical gradient."""
     if not verdict.graph or not verdict.numerical:
         return []
-    leaves = [(i, node) for i, node in enumerate(verdict.graph) if not node[4]]
+    leaves = [(i, node) for i, node in enumerate(verdict.graph) if not node.operands]
     differ = [(i, node, estimate) for (i, node), estimate in zip(leaves, verdict.numerical)
-              if not math.isclose(node[3], estimate, rel_tol=1e-4, abs_tol=1e-6)]
+              if not math.isclose(float(node.grad), estimate, rel_tol=1e-4, abs_tol=1e-6)]
     if len(leaves) != len(verdict.numerical) or not differ:
         return []
     lines = ["  Your numerical gradient (exercise 0) against your backward, for the leaves "
              "that disagree:"]
     for i, node, estimate in differ[:5]:
-        name = f"node {i}{' (' + node[1] + ')' if node[1] else ''}"
-        lines.append(f"    {name}: your backward says {node[3]:.6g}, your numerical gradient says "
+        name = f"node {i}{' (' + node.label + ')' if node.label else ''}"
+        lines.append(f"    {name}: your backward says {float(node.grad):.6g}, your numerical gradient says "
                      f"{estimate:.6g}")
     return lines
 

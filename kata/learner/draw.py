@@ -12,15 +12,16 @@ From Python or a notebook:
     draw_dot(root)               # an Svg: as a cell's last line, the notebook shows it
     draw_dot(root, "graph.svg")  # writes the picture (.svg or .png), returns its path
     to_dot(root)                 # the graph in Graphviz's DOT language, as text
-    svg(traced(root))            # the picture as SVG text (traced: kata.learner.picture)
+    svg(traced(root))            # the picture as SVG text (traced: kata.core.graph)
 
 Graphviz is optional. When its `dot` program is on the PATH it draws the
 pictures; without it, `layout_svg` (kata.learner.layout), a simpler layout
 written in plain Python, draws them as SVG. Only a .png needs Graphviz.
 
-Everything reads a graph through `traced(root)` (kata.learner.picture), which copies the public
-fields `data`, `grad`, `label`, `_op` and `_prev` into plain lists (the form
-the kata's tracer uses), so it works on any implementation, finished or not.
+Everything reads a graph through `traced(root)` (kata.core.graph, the one
+tracer the diagnosis uses too), which copies the public fields `data`, `grad`,
+`label`, `_op` and `_prev` into TracedNodes, so it works on any
+implementation, finished or not.
 Draw small graphs: beyond a few hundred Values a picture is hard to read, and
 Graphviz gets slow beyond a few thousand.
 """
@@ -35,12 +36,12 @@ import textwrap
 from pathlib import Path
 from typing import Any, Optional, Sequence, overload
 
-from kata.core.diagnosis import GraphNode
+from kata.core.graph import TracedNode, traced
 from kata.core.implementation import Implementation
 from kata.core.sanitise import html_line
 from kata.learner.commands import Spelling
 from kata.learner.layout import layout_svg
-from kata.learner.picture import HIGHLIGHT_FILL, HIGHLIGHT_STROKE, as_graph, box_cells, check_highlight, traced
+from kata.learner.picture import HIGHLIGHT_FILL, HIGHLIGHT_STROKE, as_graph, box_cells, check_highlight
 
 FORMATS = ("svg", "png")
 
@@ -138,7 +139,7 @@ def _run_dot(dot: str, text: str, format: str) -> bytes:
 # Drawing.
 
 
-def svg(graph: Sequence[GraphNode], highlight: Optional[int] = None) -> str:
+def svg(graph: Sequence[TracedNode], highlight: Optional[int] = None) -> str:
     """The graph as SVG text: drawn by Graphviz's `dot` when it is on the PATH, else by layout_svg.
 
     highlight is the index of a Value to mark, such as the first one that is wrong.
@@ -146,7 +147,7 @@ def svg(graph: Sequence[GraphNode], highlight: Optional[int] = None) -> str:
     return _svg_and_drawer(graph, highlight)[0]
 
 
-def _svg_and_drawer(graph: Sequence[GraphNode], highlight: Optional[int]) -> tuple[str, bool]:
+def _svg_and_drawer(graph: Sequence[TracedNode], highlight: Optional[int]) -> tuple[str, bool]:
     """The SVG text, and whether Graphviz drew it."""
     dot = shutil.which("dot")
     if dot is None:
@@ -178,7 +179,7 @@ def draw_dot(root: Any, path: str | Path | None = None, format: Optional[str] = 
     return _write(graph, Path(path), format)[0]
 
 
-def _write(graph: Sequence[GraphNode], path: Path, format: Optional[str]) -> tuple[Path, bool]:
+def _write(graph: Sequence[TracedNode], path: Path, format: Optional[str]) -> tuple[Path, bool]:
     """Write the picture; returns the path and whether Graphviz drew it."""
     chosen = (format or path.suffix.lstrip(".")).lower()
     if chosen not in FORMATS:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from kata.core.diagnosis import GraphNode
+from kata.core.graph import TracedNode
 from kata.core.sanitise import html_line
 from kata.learner.picture import HIGHLIGHT_FILL, HIGHLIGHT_STROKE, as_graph, box_cells, check_highlight
 
@@ -58,7 +58,7 @@ class _Arrow:
     head_dy: float = 0.0  # how far below the middle of an oval its head meets it
 
 
-def layout_svg(graph: Sequence[GraphNode], highlight: Optional[int] = None) -> str:
+def layout_svg(graph: Sequence[TracedNode], highlight: Optional[int] = None) -> str:
     """The graph drawn as SVG text by the layout written here, without Graphviz.
 
     Leaves are on the left and the root on the right. highlight is the index of a
@@ -75,7 +75,7 @@ def layout_svg(graph: Sequence[GraphNode], highlight: Optional[int] = None) -> s
     return _svg_text(graph, items, arrows, columns, highlight)
 
 
-def _columns_of(graph: Sequence[GraphNode]) -> tuple[list[int], list[int]]:
+def _columns_of(graph: Sequence[TracedNode]) -> tuple[list[int], list[int]]:
     """The column of each Value's box and of its oval (-1: it has none)."""
     box, oval = [0] * len(graph), [-1] * len(graph)
     first_use: list[Optional[int]] = [None] * len(graph)
@@ -94,7 +94,7 @@ def _columns_of(graph: Sequence[GraphNode]) -> tuple[list[int], list[int]]:
     return box, oval
 
 
-def _items(graph: Sequence[GraphNode]) -> tuple[list[_Item], list[_Arrow]]:
+def _items(graph: Sequence[TracedNode]) -> tuple[list[_Item], list[_Arrow]]:
     """Every item to place (boxes and ovals in the graph's order, then bends), and every arrow."""
     box_column, oval_column = _columns_of(graph)
     items: list[_Item] = []
@@ -121,7 +121,7 @@ def _items(graph: Sequence[GraphNode]) -> tuple[list[_Item], list[_Arrow]]:
         arrows.append(_Arrow(through))
 
     for i, oval in oval_item.items():
-        for j in graph[i][4]:
+        for j in graph[i].operands:
             connect(box_item[j], oval)
         connect(oval, box_item[i])
     return items, arrows
@@ -238,7 +238,7 @@ def _pack(wanted: list[float], gaps: list[float]) -> list[float]:
     return [z + offset for z, offset in zip(placed, offsets)]
 
 
-def _svg_text(graph: Sequence[GraphNode], items: list[_Item], arrows: list[_Arrow],
+def _svg_text(graph: Sequence[TracedNode], items: list[_Item], arrows: list[_Arrow],
               columns: list[list[int]], highlight: Optional[int]) -> str:
     """The SVG document: arrows first, so that boxes and ovals are drawn over their ends."""
     widths = [max(items[k].width for k in column) for column in columns]
@@ -280,7 +280,7 @@ def _svg_text(graph: Sequence[GraphNode], items: list[_Item], arrows: list[_Arro
             out.append(f'<g class="op" data-index="{item.index}">'
                        f'<ellipse cx="{cx:.1f}" cy="{item.y:.1f}" rx="{item.width / 2:.1f}" '
                        f'ry="{item.height / 2:.1f}" fill="white" stroke="{INK}"/>'
-                       + _text(cx, item.y, _op_text(graph[item.index][0])) + "</g>")
+                       + _text(cx, item.y, _op_text(graph[item.index].op)) + "</g>")
         elif item.kind == "value":
             out.append(_value_box(graph[item.index], item, centre_x(item), item.index == highlight))
     out.append("</svg>")
@@ -310,7 +310,7 @@ def _arrow_path(arrow: _Arrow, items: list[_Item], lefts: list[float], widths: l
     return " ".join(path)
 
 
-def _value_box(node: GraphNode, item: _Item, cx: float, highlighted: bool) -> str:
+def _value_box(node: TracedNode, item: _Item, cx: float, highlighted: bool) -> str:
     """A Value's box: [label | data ... | grad ...], filled in red when highlighted."""
     left, top = cx - item.width / 2, item.y - item.height / 2
     fill, stroke, stroke_width = ((HIGHLIGHT_FILL, HIGHLIGHT_STROKE, 2) if highlighted
@@ -320,7 +320,7 @@ def _value_box(node: GraphNode, item: _Item, cx: float, highlighted: bool) -> st
              f'<rect x="{left:.1f}" y="{top:.1f}" width="{item.width:.1f}" height="{item.height:.1f}" '
              f'fill="{fill}" stroke="{stroke}" stroke-width="{stroke_width}"/>']
     x = left
-    for k, (text, bold) in enumerate(box_cells(node[1], node[2], node[3])):
+    for k, (text, bold) in enumerate(box_cells(node.label, node.data, node.grad)):
         cell = _text_width(text, bold) + 2 * CELL_PADDING
         if k:  # the wall between two cells
             parts.append(f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{top + item.height:.1f}" '

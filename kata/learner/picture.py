@@ -7,70 +7,27 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence
 
-from kata.core.diagnosis import GraphNode
-from kata.core.graph import nodes_in_order, operands
+from kata.core.graph import TracedNode, short_repr, traced
 
 # A marked Value (the first that is wrong): its fill and outline, in both drawings.
 HIGHLIGHT_FILL, HIGHLIGHT_STROKE = "#ffd6d6", "#c62828"
 
 
-def traced(root: Any) -> list[GraphNode]:
-    """The graph under root as [op, label, data, grad, operand indices] per Value, root last.
-
-    Each Value comes after its operands, and an operand used twice (a*a) is listed
-    twice. op and label are text ("" when missing); data and grad are floats, or,
-    when an unfinished Value holds something else, a short text saying what.
-    """
-    nodes = nodes_in_order(root)  # operands before their users, without recursion
-    index = {id(node): i for i, node in enumerate(nodes)}
-    return [[_text_field(node, "_op"), _text_field(node, "label"),
-             _number_field(node, "data"), _number_field(node, "grad"),
-             [index[id(operand)] for operand in operands(node)]]
-            for node in nodes]
-
-
-def _text_field(node: Any, name: str) -> str:
-    try:
-        value = getattr(node, name, "")
-        return str(value) if value else ""
-    except Exception:  # a learner's property may raise: draw what can be drawn
-        return ""
-
-
-def _number_field(node: Any, name: str) -> float | str:
-    try:
-        value = getattr(node, name)
-    except Exception:
-        return "missing"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:  # an int too large for a float
-            pass
-    return short_repr(value)
-
-
-def short_repr(value: object) -> str:
-    try:
-        shown = repr(value)
-    except Exception:
-        shown = f"<a {type(value).__name__}>"
-    return shown if len(shown) <= 40 else shown[:37] + "..."
-
-
-def as_graph(root: Any) -> list[GraphNode]:
-    """A plain graph, checked, or the graph traced from a live root."""
+def as_graph(root: Any) -> list[TracedNode]:
+    """A traced graph (TracedNodes, or lists of their five fields), checked, or the graph traced
+    from a live root."""
     if not isinstance(root, (list, tuple)):
         return traced(root)
-    graph = list(root)
-    for i, node in enumerate(graph):
+    graph = []
+    for i, node in enumerate(root):
         if len(node) != 5 or not all(isinstance(j, int) and 0 <= j < i for j in node[4]):
             raise ValueError(f"node {i} of the graph is not [op, label, data, grad, operand "
                              "indices] with its operands listed before it")
+        graph.append(TracedNode(node[0], node[1], node[2], node[3], tuple(node[4])))
     return graph
 
 
-def check_highlight(graph: Sequence[GraphNode], highlight: Optional[int]) -> None:
+def check_highlight(graph: Sequence[TracedNode], highlight: Optional[int]) -> None:
     if highlight is not None and not 0 <= highlight < len(graph):
         raise ValueError(f"highlight={highlight} is not a node of this graph of {len(graph)} nodes")
 

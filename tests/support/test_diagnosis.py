@@ -18,6 +18,7 @@ import pytest
 from kata.core.cases import Case, CompareMode, Instance, Result, cases_of
 from kata.core.compare import Row, Verdict, judge
 from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
+from kata.core.graph import TracedNode
 from kata.core.implementation import Implementation
 from kata.core.outcome import GRAPH_LIMIT, Outcome, Problem, ProblemKind, oracle_outcome, run_in_process
 from kata.core.scenario_tools import apply_local_derivatives, trace
@@ -259,7 +260,7 @@ def test_the_oracles_graph_and_the_node_cache_spare_pytorch(tmp_path: Path,
     monkeypatch.setattr(diagnosis_module, "_replay", counted)
     reference = diagnose(WELL_FORMED, 2.0)
     assert reference is not None and replays == [4]
-    oracle_graph = [[op, label, r.expected_data, r.expected_grad, operands]
+    oracle_graph = [TracedNode(op, label, r.expected_data, r.expected_grad, tuple(operands))
                     for (op, label, _, _, operands), r in zip(WELL_FORMED, reference.rows)]
     from_oracle = diagnose(WELL_FORMED, 2.0, oracle_graph, NodeCache(tmp_path / "nodes.json"))
     assert from_oracle == reference and replays == [4]
@@ -468,10 +469,11 @@ WRONG_ROWS = [Row("out", "-1", "-1", True), Row("a.grad", "0", "2", False)]
     Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=None),
     Verdict(Instance(CASE, None), False, rows=WRONG_ROWS, graph=MALFORMED["an unknown op"]),
     Verdict(Instance(CASE, None), False, rows=WRONG_ROWS,
-            graph=[["", "a", 2.0, 2.0, []], ["", "b", -3.0, 2.0, []], ["+", "", -1.0, 2.0, [0, 1]]],
-            seed=2.0),
+            graph=[TracedNode("", "a", 2.0, 2.0, ()), TracedNode("", "b", -3.0, 2.0, ()),
+                   TracedNode("+", "", -1.0, 2.0, (0, 1))], seed=2.0),
     Verdict(Instance(CASE, None), False, Problem(ProblemKind.RAISED, "ZeroDivisionError"),
-            graph=[["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 1.0, [0, 1]]]),
+            graph=[TracedNode("", "a", 2.0, 0.0, ()), TracedNode("", "b", -3.0, 0.0, ()),
+                   TracedNode("+", "", -1.0, 1.0, (0, 1))]),
 ], ids=["no graph", "an undiagnosable graph", "a graph that agrees with PyTorch", "a problem"])
 def test_explain_leaves_out_the_node_table_when_no_node_is_wrong(verdict: Verdict) -> None:
     """Without a graph, with one PyTorch cannot rebuild or that agrees everywhere, or after a raise: no table."""
@@ -482,7 +484,8 @@ def test_explain_leaves_out_the_node_table_when_no_node_is_wrong(verdict: Verdic
 
 def test_explain_shows_the_node_table_after_the_rows_when_a_node_is_wrong() -> None:
     """A hand-made failing graph (the root never seeded) puts the table and its cause below the rows."""
-    graph = [["", "a", 2.0, 0.0, []], ["", "b", -3.0, 0.0, []], ["+", "", -1.0, 0.0, [0, 1]]]
+    graph = [TracedNode("", "a", 2.0, 0.0, ()), TracedNode("", "b", -3.0, 0.0, ()),
+             TracedNode("+", "", -1.0, 0.0, (0, 1))]
     # A case of exercise 2, where backward() and so the seed are the learner's.
     verdict = Verdict(Instance(replace(CASE, exercise="backward"), None), False, rows=WRONG_ROWS, graph=graph)
     shown = explain(verdict, "exercises")

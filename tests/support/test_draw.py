@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from kata.core.graph import TracedNode, traced
 from kata.core.implementation import Implementation
 from kata.learner.draw import GraphvizMissing, Svg, draw_dot, small_neuron, svg, to_dot
 from kata.learner.layout import layout_svg
-from kata.learner.picture import traced
 from kata.repository import ROOT
 from solutions.value import Value
 
@@ -317,13 +317,13 @@ def test_the_command_line_names_the_learners_file_when_a_stub_raises(tmp_path: P
 
 def test_traced_lists_each_value_after_its_operands_root_last() -> None:
     assert traced(small_graph()) == [
-        ["", "a", 2.0, -2.0, []],
-        ["", "b", -3.0, 2.0, []],
-        ["*", "c", -6.0, 1.0, [0, 1]],
-        ["+", "d", -4.0, 1.0, [2, 0]],
+        TracedNode("", "a", 2.0, -2.0, ()),
+        TracedNode("", "b", -3.0, 2.0, ()),
+        TracedNode("*", "c", -6.0, 1.0, (0, 1)),
+        TracedNode("+", "d", -4.0, 1.0, (2, 0)),
     ]
     a = Value(3.0)
-    assert traced(a * a)[-1][4] == [0, 0]
+    assert traced(a * a)[-1].operands == (0, 0)
 
 
 class Raises:
@@ -339,9 +339,10 @@ def test_traced_copes_with_an_unfinished_value() -> None:
     y = Unfinished(2, grad=Value(1.0), _op="relu", _prev=(x,))
     del y.label  # a learner's Value without a label at all
     graph = traced(y)
-    assert graph[0] == ["", "x", "None", 0.0, []]
-    assert graph[1][:3] == ["relu", "", 2.0] and graph[1][3].startswith("Value(") and graph[1][4] == [0]
-    assert traced(Raises()) == [["", "", 1.0, 0.0, []]]
+    assert graph[0] == TracedNode("", "x", "None", 0.0, ())
+    assert graph[1][:3] == ("relu", "", 2.0) and str(graph[1].grad).startswith("Value(")
+    assert graph[1].operands == (0,)
+    assert traced(Raises()) == [TracedNode("", "", 1.0, 0.0, ())]
     assert "data None" in svg_texts(layout_svg(graph))
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 
 from kata.core.cases import cases_of
-from kata.core.graph import numerical_leaf_grads
+from kata.core.graph import TracedNode, numerical_leaf_grads
 from kata.core.implementation import Implementation
 from kata.learner.check import explain
 from kata.repository import ROOT
@@ -98,5 +98,5 @@ def test_a_failing_graph_is_cross_checked_against_the_learners_numerical_gradien
 
 def test_no_numerical_cross_check_at_a_relu_kink() -> None:
     """relu(x) at x = 0 has no derivative to estimate: the cross-check says nothing there."""
-    graph = [["", "x", 0.0, 0.0, []], ["relu", "", 0.0, 1.0, [0]]]
+    graph = [TracedNode("", "x", 0.0, 0.0, ()), TracedNode("relu", "", 0.0, 1.0, (0,))]
     assert numerical_leaf_grads(graph, 1.0, Implementation("solutions").numerical_gradient) is None

@@ -12,6 +12,7 @@ from typing import Optional
 import pytest
 
 from kata.core.cases import Instance, cases_of
+from kata.core.graph import TracedNode
 from kata.core.outcome import Outcome
 from kata.core.runner import Session
 
@@ -321,7 +322,8 @@ def test_an_outcome_from_the_child_is_checked_field_by_field() -> None:
     assert outcome.problem is not None and len(outcome.problem.message) == MESSAGE_LIMIT
     assert outcome.problem.where == ""
     good = [["", "x", 1.0, 2.0, []], ["tanh", "y", 0.5, 1.0, [0]]]
-    assert Outcome.from_json({"graph": good}).graph == good
+    assert Outcome.from_json({"graph": good}).graph == [TracedNode("", "x", 1.0, 2.0, ()),
+                                                        TracedNode("tanh", "y", 0.5, 1.0, (0,))]
     for bad_node in (["", "x", float("nan"), 0.0, []], ["", "x", 10**400, 0.0, []], ["", "x" * 10**4, 1.0, 0.0, []]):
         assert Outcome.from_json({"graph": [bad_node]}).graph is None
 
