@@ -17,12 +17,13 @@ from typing import Optional, TextIO, Union
 
 from kata.core.compare import Row, Verdict
 from kata.core.curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
-from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward, wrapped
+from kata.core.diagnosis import Diagnosis, diagnose, uses_your_backward, wrapped
 from kata.core.graph import TracedNode
 from kata.core.implementation import Implementation
 from kata.core.oracle_cache import PATH as CACHE_PATH
 from kata.core.oracle_cache import OracleCache
 from kata.core.outcome import ProblemKind, package_home
+from kata.core.replay import NodeCache
 from kata.core.runner import Session
 from kata.core.scoring import ExerciseScore, plan, score
 from kata.learner.commands import Spelling

@@ -32,7 +32,8 @@ from typing import Any, Optional
 from kata.core import oracle_cache
 from kata.core.compare import Row
 from kata.core.curriculum import EXERCISES, exercise_named
-from kata.core.diagnosis import Diagnosis, NodeCache, NodeRow
+from kata.core.diagnosis import Diagnosis, NodeRow
+from kata.core.replay import NodeCache
 from kata.core.sanitise import html_text
 from kata.learner import check as checking
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report

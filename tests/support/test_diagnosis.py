@@ -17,10 +17,11 @@ import pytest
 
 from kata.core.cases import Case, CompareMode, Instance, Result, cases_of
 from kata.core.compare import Row, Verdict, judge
-from kata.core.diagnosis import Diagnosis, NodeCache, diagnose, uses_your_backward
+from kata.core.diagnosis import Diagnosis, diagnose, uses_your_backward
 from kata.core.graph import TracedNode
 from kata.core.implementation import Implementation
 from kata.core.outcome import GRAPH_LIMIT, Outcome, Problem, ProblemKind, oracle_outcome, run_in_process
+from kata.core.replay import NodeCache
 from kata.core.scenario_tools import apply_local_derivatives, trace
 from kata.learner.check import explain
 from kata.repository import ROOT
@@ -249,15 +250,15 @@ def test_the_oracles_graph_and_the_node_cache_spare_pytorch(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """PyTorch's numbers for a graph of the oracle's shape come from the oracle's trace; any other
     graph is rebuilt in PyTorch once, and a later diagnosis reads the numbers kept on disk."""
-    import kata.core.diagnosis as diagnosis_module
+    import kata.core.replay as replay_module
     replays: list[int] = []
-    real_replay = diagnosis_module._replay
+    real_replay = replay_module._replay
 
     def counted(nodes: Any, seed: float) -> Any:
         replays.append(len(nodes))
         return real_replay(nodes, seed)
 
-    monkeypatch.setattr(diagnosis_module, "_replay", counted)
+    monkeypatch.setattr(replay_module, "_replay", counted)
     reference = diagnose(WELL_FORMED, 2.0)
     assert reference is not None and replays == [4]
     oracle_graph = [TracedNode(op, label, r.expected_data, r.expected_grad, tuple(operands))

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 
 from kata.core import oracle_cache
 from kata.core.curriculum import exercise_named
-from kata.core.diagnosis import NodeCache
+from kata.core.replay import NodeCache
 from kata.learner import check as checking
 from kata.learner.check import check as check_package
 from kata.learner.check import render

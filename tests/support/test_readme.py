@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kata.core.curriculum import EXERCISES
-from kata.core.diagnosis import NodeCache
+from kata.core.replay import NodeCache
 from kata.learner.check import check, render
 from kata.learner.commands import Spelling
 from tests.support.test_diagnosis import NOT_REVERSED, Learner, learner
