@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import venv
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from kata.learner.commands import Spelling
-from kata.repository import ROOT
+from kata.repository import ROOT, run_python
 
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -62,7 +61,7 @@ class Target:
 
 
 def _in_python(*command: str) -> int:
-    return subprocess.call([sys.executable, *command], cwd=ROOT)
+    return run_python(sys.executable, *command).returncode
 
 
 def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
@@ -290,7 +289,7 @@ def prepare(needs: Sequence[Path]) -> None:
         if _installed(requirements):
             continue
         print(f"Installing {requirements.name} into .venv...", flush=True)
-        pip = [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         torch = [line.strip() for line in requirements.read_text().splitlines()
                  if line.strip().startswith("torch==")]
         # PyTorch's index only for PyTorch, so that nothing else waits on it; once is enough to try
@@ -299,7 +298,7 @@ def prepare(needs: Sequence[Path]) -> None:
         if torch and sys.platform.startswith("linux"):
             steps.insert(0, pip + ["--retries", "1", *torch, *CPU_TORCH])
         for step in steps:
-            if subprocess.call(step, cwd=ROOT) != 0:
+            if run_python(venv_python(), *step).returncode != 0:
                 raise SystemExit(f"Installing {requirements.name} failed: pip's messages are above.")
         _marker(requirements).touch()
 
@@ -310,7 +309,7 @@ def _into_environment(argv: list[str]) -> int:
     if os.name == "posix":
         os.execv(command[0], command)  # the same process: Ctrl-C and the exit status go straight through
     try:
-        return subprocess.call(command, cwd=ROOT)
+        return run_python(*command).returncode
     except KeyboardInterrupt:
         return 130
 

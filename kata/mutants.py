@@ -9,13 +9,12 @@ The report, docs/mutants.md, is committed beside the explanations.
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kata.repository import ROOT
+from kata.repository import ROOT, run_python
 
 REPORT = ROOT / "docs" / "mutants.md"
 EXPLANATIONS = ROOT / "docs" / "mutants-explained.toml"
@@ -30,8 +29,9 @@ class Survivor:
 
 def report(python: Path) -> int:
     """After `mutmut run`: write docs/mutants.md; 1 if any survivor is unexplained."""
-    listed = subprocess.run([str(python), "-m", "mutmut", "results", "--all", "true"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout
+    results = run_python(python, "-m", "mutmut", "results", "--all", "true", capture=True)
+    results.check_returncode()
+    listed = results.stdout
     verdicts = [line.strip().rsplit(": ", 1) for line in listed.splitlines() if ": " in line]
     counts = {verdict: sum(v == verdict for _, v in verdicts) for verdict in sorted({v for _, v in verdicts})}
     survivors = [Survivor(name, verdict, f"{function_of(name)}: {_mutation(python, name)}")
@@ -72,8 +72,7 @@ def load_explanations() -> dict[str, str]:
 
 def _mutation(python: Path, name: str) -> str:
     """What mutmut changed in one mutant, as `old` → `new`, line by line."""
-    shown = subprocess.run([str(python), "-m", "mutmut", "show", name], cwd=ROOT,
-                           capture_output=True, text=True).stdout.splitlines()
+    shown = run_python(python, "-m", "mutmut", "show", name, capture=True).stdout.splitlines()
     old = [line[1:].strip() for line in shown if line.startswith("-") and not line.startswith("---")]
     new = [line[1:].strip() for line in shown if line.startswith("+") and not line.startswith("+++")]
     return "; ".join(f"`{a}` → `{b}`" for a, b in zip(old, new)) or "(no line changed)"

@@ -1,4 +1,5 @@
-"""Where the kata's files are, and what git has of them: the one module every part may import.
+"""Where the kata's files are, what git has of them, and how a tool is run: the one module every
+part may import.
 
 Standard library only: python -m kata imports it before the environment with PyTorch exists,
 and the grading child copies it beside the case runner.
@@ -13,6 +14,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent  # the repository (or the student copy) itself
 # Everything kept between runs lives here; KATA_HOME moves it (tests and benchmarks do).
 HOME = Path(os.environ.get("KATA_HOME", ROOT / ".kata"))
+
+
+def run_python(python: str | Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    """python ARGS, run from the kata's folder: the one way the kata starts a tool (pip, mypy, ruff,
+    pytest, mutmut, JupyterLab, python -m kata itself). capture keeps its output, as text, and gives
+    it no input, instead of handing it the terminal."""
+    return subprocess.run([str(python), *args], cwd=ROOT, capture_output=capture, text=True,
+                          stdin=subprocess.DEVNULL if capture else None)
 
 
 def git(args: list[str], root: Path = ROOT) -> bytes:

@@ -22,7 +22,6 @@ report prints as make check's text.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from kata.core.sanitise import html_text
 from kata.learner import check as checking
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
 from kata.learner.commands import Spelling
-from kata.repository import ROOT
+from kata.repository import ROOT, run_python
 
 DRAWN_NODES = 80  # a bigger graph is a thicket of arrows, not a picture worth reading
 
@@ -109,8 +108,7 @@ def write_exercise(name: str, source: str, root: Path = ROOT) -> Optional[Path]:
 def kata(*words: str) -> None:
     """A make target from a cell, whatever folder the notebook runs in: kata("hint", "value") is
     make hint EX=value, run as python -m kata hint value from the kata's own folder."""
-    done = subprocess.run([sys.executable, "-m", "kata", "--via", Spelling.NOTEBOOK.value, *words], cwd=ROOT,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    done = run_python(sys.executable, "-m", "kata", "--via", Spelling.NOTEBOOK.value, *words, capture=True)
     print(done.stdout + done.stderr, end="")
 
 
