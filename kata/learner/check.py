@@ -50,8 +50,11 @@ def main(argv: list[str] | None = None, *, spelling: Spelling = Spelling.PYTHON)
     scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
-    print(render(scores, args.package, spelling, narrowed=bool(args.exercise), every=args.all,
-                 node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)))
+    try:
+        print(render(scores, args.package, spelling, narrowed=bool(args.exercise), every=args.all,
+                     node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)), flush=True)
+    except BrokenPipeError:  # the reader stopped (| head): the rest goes nowhere, as at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if args.summary:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(as_markdown(scores, args.package))
@@ -128,7 +131,7 @@ def report(scores: list[ExerciseScore], package: str, spelling: Spelling, *, nar
         return parts + ["Every case agrees with PyTorch. Well done!"]
     e = failing.exercise
     step = f"the bonus exercise {e.name}" if e.bonus else f"exercise {e.number} ({e.name})"
-    if e.bonus and all(s.passed for s in core):
+    if e.bonus and core and all(s.passed for s in core):
         parts.append(f"Every core exercise agrees with PyTorch: {total} points. The bonus track "
                      "is optional (+ above).")
     parts.append(f"Next: {step}, in {package}/{e.name}.py: {e.title}")
@@ -214,12 +217,13 @@ def _summary_lines(scores: list[ExerciseScore]) -> str:
 def _headline(scores: list[ExerciseScore], package: str) -> str:
     core = [s for s in scores if not s.exercise.bonus]
     bonus = [s for s in scores if s.exercise.bonus]
-    head = (f"Backpropagation kata ({package}/): {sum(s.passed for s in core)} of {len(core)} exercises "
-            f"pass, {sum(s.points for s in core):.1f} of {sum(s.exercise.points for s in core)} points")
+    parts = []  # a check of one exercise (EX=) has the core's part or the bonus's, not both
+    if core:
+        parts.append(f"{sum(s.passed for s in core)} of {len(core)} exercises pass, "
+                     f"{sum(s.points for s in core):.1f} of {sum(s.exercise.points for s in core)} points")
     if bonus:
-        head += (f"; bonus {sum(s.points for s in bonus):.1f} of "
-                 f"{sum(s.exercise.points for s in bonus)}")
-    return head
+        parts.append(f"bonus {sum(s.points for s in bonus):.1f} of {sum(s.exercise.points for s in bonus)}")
+    return f"Backpropagation kata ({package}/): " + "; ".join(parts)
 
 
 def as_markdown(scores: list[ExerciseScore], package: str) -> str:

@@ -268,3 +268,23 @@ def test_a_milestone_waits_until_the_other_cases_of_its_exercise_pass() -> None:
 
     optim, ran = _optim_scored(failing="")
     assert optim.passed and ran[-1] == milestone
+
+
+def test_a_check_of_a_bonus_exercise_alone_speaks_of_the_bonus_only() -> None:
+    """make check EX=optim scores no core exercise: its head line gives the bonus's points, not
+    '0 of 0 exercises', and it never says the core agrees."""
+    for failing in ("", "test_adams_first_step_moves_every_parameter_by_about_lr"):
+        optim, _ = _optim_scored(failing)
+        text = as_text(report([optim], "exercises", Spelling.MAKE, narrowed=True))
+        head = text.splitlines()[0]
+        assert head == f"Backpropagation kata (exercises/): bonus {optim.points:.1f} of 5", head
+        assert "Every core exercise" not in text
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """make check | head: what the reader no longer takes has nowhere to go, which is not an error.
+    (true reads nothing and is gone long before the report is ready.)"""
+    done = subprocess.run(f"{sys.executable} -m kata.learner.check | true", shell=True, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, KATA_HOME=str(tmp_path)))
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
