@@ -2,9 +2,10 @@
 
 Prints the ratio for a first run of make check-solutions (no cached PyTorch
 answers), for a repeat run, for a repeat run that fails on each classic
-mistake planted in a copy of the solutions (diagnosis included), and how soon
-make watch shows the report after a save. The repeat run and the milestone
-cases are measured on two engines: the reference (solutions/), and a plain
+mistake planted in a copy of the solutions (diagnosis included), how soon
+make watch shows the report after a save, and what the journal adds to a
+repeat make check. The repeat run and the milestone cases are measured on
+two engines: the reference (solutions/), and a plain
 lecture-style learner's engine (tests/support/plain_engine: a closure per
 node, a neuron's sum as 2n + 1 nodes), which is what learners' code is like.
 """
@@ -155,6 +156,14 @@ def main() -> None:
             failing[mistake] = statistics.median(seconds(run, planted_env, fails=core)
                                                  for _ in range(REPEATS))
         watch = in_process_report(packages, "planted_0", env)
+        # The journal records make check of the learner's exercises (here the stubs) only.
+        stubs = [sys.executable, "-m", "kata.learner.check"]
+        journal_costs = {}
+        for journal in ("0", "1"):
+            journal_env = dict(env, KATA_JOURNAL=journal)
+            seconds(stubs, journal_env, fails=True)
+            journal_costs[journal] = statistics.median(seconds(stubs, journal_env, fails=True)
+                                                       for _ in range(2 * REPEATS))
     print(f"import torch                 {torch:6.2f} s")
     print(f"import torch, gc.freeze()    {frozen:6.2f} s  {frozen / torch:5.2f} x import torch")
     print(f"make check-solutions, first  {statistics.median(first):6.2f} s  "
@@ -171,6 +180,9 @@ def main() -> None:
               "import torch  (target 0.25 x)")
     print(f"make watch, report after a save: at most {DEFAULT_INTERVAL:g} s polling + {watch:.2f} s "
           f"= {DEFAULT_INTERVAL + watch:.2f} s  (target 0.5 s)")
+    print(f"the journal's cost on a repeat make check (the stubs): {journal_costs['1']:.3f} s with it, "
+          f"{journal_costs['0']:.3f} s without, {journal_costs['1'] - journal_costs['0']:+.3f} s  "
+          "(target at most 0.02 s)")
 
 
 if __name__ == "__main__":

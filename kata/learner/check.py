@@ -10,11 +10,13 @@ import re
 import socket
 import sys
 import textwrap
+import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, TextIO, Union
 
+from kata.core.cause import name_of
 from kata.core.compare import Row, Verdict
 from kata.core.curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
 from kata.core.diagnosis import Diagnosis, diagnose, uses_your_backward, wrapped
@@ -26,6 +28,7 @@ from kata.core.outcome import ProblemKind, package_home
 from kata.core.replay import NodeCache
 from kata.core.runner import Session
 from kata.core.scoring import ExerciseScore, plan, score
+from kata.learner import journal
 from kata.learner.commands import Spelling
 from kata.learner.progress import PATH as PROGRESS_PATH
 from kata.learner.progress import load as load_progress
@@ -35,6 +38,7 @@ NODE_CACHE_PATH = HOME / "node-cache.json"  # PyTorch's numbers for the graphs d
 
 
 def main(argv: list[str] | None = None, *, spelling: Spelling = Spelling.PYTHON) -> int:
+    start = time.perf_counter()
     parser = argparse.ArgumentParser(prog="make check", description=__doc__)
     parser.add_argument("--package", default="exercises", help="exercises (default) or solutions")
     parser.add_argument("--exercise", default="", help="check this exercise alone, e.g. backward")
@@ -50,11 +54,14 @@ def main(argv: list[str] | None = None, *, spelling: Spelling = Spelling.PYTHON)
     scores = check(exercises, args.package)
     if args.package == "exercises":
         remember(scores)
+    parts = report(scores, args.package, spelling, narrowed=bool(args.exercise), every=args.all,
+                   node_cache=NodeCache(NODE_CACHE_PATH))
     try:
-        print(render(scores, args.package, spelling, narrowed=bool(args.exercise), every=args.all,
-                     node_cache=NodeCache(NODE_CACHE_PATH), links=wants_links(sys.stdout)), flush=True)
+        print(as_text(parts, links=wants_links(sys.stdout)), flush=True)
     except BrokenPipeError:  # the reader stopped (| head): the rest goes nowhere, as at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if args.package == "exercises":  # the learner's own work: into their journal, after the report
+        journal.record(scores, time.perf_counter() - start, ROOT / "exercises", named_cause(parts, scores))
     if args.summary:
         with args.summary.open("a", encoding="utf-8") as summary:
             summary.write(as_markdown(scores, args.package))
@@ -75,6 +82,13 @@ def check(exercises: list[Exercise], package: str, search_path: Optional[Path] =
                        expected=cache.outcome)
     cache.save()
     return scores
+
+
+def named_cause(parts: list[Part], scores: list[ExerciseScore]) -> str:
+    """The short name of the cause the report named for its first failing case, or what the
+    journal can say without it (journal.first_cause)."""
+    named = next((name_of(p.cause) for p in parts if isinstance(p, Diagnosis) and name_of(p.cause)), "")
+    return named or journal.first_cause(scores)
 
 
 def remember(scores: list[ExerciseScore], path: Path = PROGRESS_PATH) -> None:

@@ -35,6 +35,7 @@ from kata.core.diagnosis import Diagnosis, NodeRow
 from kata.core.replay import NodeCache
 from kata.core.sanitise import html_text
 from kata.learner import check as checking
+from kata.learner import journal
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
 from kata.learner.commands import Spelling
 from kata.repository import ROOT, run_python
@@ -77,6 +78,7 @@ def check(exercise: str = "", package: str = "exercises", *, every: bool = False
           search_path: Optional[Path] = None) -> Report:
     """Check one exercise (or the whole path) in a fresh child process and return the report;
     every shows each failing case of the exercise in full, not only the first."""
+    start = time.perf_counter()
     exercises = [exercise_named(exercise)] if exercise else list(EXERCISES)
     home = (search_path or ROOT) / package
     scores = checking.check(exercises, package, search_path, oracle_cache.PATH)
@@ -87,6 +89,8 @@ def check(exercise: str = "", package: str = "exercises", *, every: bool = False
     file = home / f"{about}.py"
     parts = report(scores, package, Spelling.NOTEBOOK, narrowed=bool(exercise), every=every,
                    node_cache=NodeCache(checking.NODE_CACHE_PATH))
+    if package == "exercises" and search_path is None:
+        journal.record(scores, time.perf_counter() - start, home, checking.named_cause(parts, scores))
     return Report(parts, file, file.stat().st_mtime if file.exists() else 0.0, failing is None)
 
 
