@@ -5,7 +5,7 @@ PYTHON ?= python3
 KATA := @$(PYTHON) -m kata --via make
 
 .DEFAULT_GOAL := help
-.PHONY: help check watch hint reset demo graph lab test clean
+.PHONY: help check watch journey hint reset demo graph lab test clean
 
 help:
 	$(KATA) help
@@ -13,6 +13,8 @@ check:
 	$(KATA) check $(EX) $(if $(filter 1,$(ALL)),--all)
 watch:
 	$(KATA) watch
+journey:
+	$(KATA) journey
 hint:
 	$(KATA) hint $(EX)
 reset:

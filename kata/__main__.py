@@ -73,6 +73,11 @@ def _check(package: str) -> Callable[[argparse.Namespace, list[str]], int]:
     return run
 
 
+def _journey(args: argparse.Namespace, rest: list[str]) -> int:
+    from kata.learner import journey
+    return journey.main(rest, spelling=Spelling(args.via))
+
+
 def _watch(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import watch
     return watch.main(rest, spelling=Spelling(args.via))
@@ -205,6 +210,9 @@ _EVERY_TARGET = (
            where=REPOSITORY),
     Target("watch", "make watch", "python -m kata watch",
            "Check again whenever you save a file in exercises/.", _watch, passes_on=True),
+    Target("journey", "make journey", "python -m kata journey",
+           "Your path so far, from your journal: checks, time and causes met per exercise.", _journey,
+           passes_on=True),
     Target("hint", "make hint [EX=name]", "python -m kata hint [name]",
            "The next hint for the exercise you are on, one tier at a time.", _hint,
            arguments=_exercise),

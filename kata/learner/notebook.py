@@ -1,8 +1,9 @@
 """make check from a Jupyter notebook: the same report, as HTML, with the failing graph drawn.
 
-    from kata.learner.notebook import check, graph, kata
+    from kata.learner.notebook import check, graph, journey, kata
     check("value")    # one exercise; check() for the whole path
     graph()           # make graph: a small neuron built with your Value, drawn inline
+    journey()         # make journey: your path so far, from your journal
     kata("hint")      # any other target: make hint, from whatever folder the notebook is in
 
 To write an exercise in a cell instead of in its file:
@@ -114,6 +115,13 @@ def kata(*words: str) -> None:
     make hint EX=value, run as python -m kata hint value from the kata's own folder."""
     done = run_python(sys.executable, "-m", "kata", "--via", Spelling.NOTEBOOK.value, *words, capture=True)
     print(done.stdout + done.stderr, end="")
+
+
+def journey() -> Message:
+    """make journey in a cell: your path so far, read from your journal."""
+    from kata.learner.journey import as_text
+
+    return Message(as_text(journal.runs(), Spelling.NOTEBOOK))
 
 
 def graph(package: str = "exercises") -> Any:

@@ -1,0 +1,146 @@
+"""make journey: the learner's own path through the kata, read from their journal.
+
+Per exercise: how many checks it took, the time from the first check on it to the first that
+passed it (idle gaps over IDLE seconds left out), and the causes met on the way with how many
+checks each took to get past. In the terminal as text; beside the journal as a page with a
+timeline of every check, coloured by exercise, a ring where a cause was named.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from kata.core.curriculum import EXERCISES
+from kata.core.sanitise import html_text, visible_line
+from kata.learner import journal
+from kata.learner.commands import Spelling
+from kata.learner.journal import Run
+
+IDLE = 30 * 60  # seconds: a longer gap between two checks is a break, not work
+PAGE = journal.PATH.parent / "journey.html"
+COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One exercise of the journey."""
+
+    exercise: str
+    runs: int  # checks while it was the current exercise
+    first: float  # when a check first ran its cases
+    passed: Optional[float]  # when a check first passed it, if one has
+    seconds: float  # working time from first to passed (or to the last check), breaks left out
+    causes: dict[str, int]  # each cause met, with the checks in a row it lasted the first time
+
+
+def legs(runs: list[Run]) -> list[Leg]:
+    """The exercises the journal has met, in curriculum order."""
+    found = []
+    for exercise in EXERCISES:
+        checked = [r for r in runs if exercise.name in r.results]
+        if not checked:
+            continue
+        passed = next((r.at for r in checked if 0 < r.results[exercise.name][1] == r.results[exercise.name][0]),
+                      None)
+        first, end = checked[0].at, passed if passed is not None else runs[-1].at
+        gaps = (later.at - earlier.at for earlier, later in zip(runs, runs[1:])
+                if first <= earlier.at and later.at <= end)
+        mine = [r for r in runs if r.current == exercise.name]
+        found.append(Leg(exercise.name, len(mine), first, passed, sum(g for g in gaps if g <= IDLE),
+                         _first_streaks([r.cause for r in mine])))
+    return found
+
+
+def _first_streaks(causes: list[str]) -> dict[str, int]:
+    """Each cause named, with the length of its first run of consecutive checks."""
+    streaks: dict[str, int] = {}
+    previous, length = "", 0
+    for cause in [*causes, ""]:
+        if cause and cause == previous:
+            length += 1
+            continue
+        if previous and previous not in streaks:
+            streaks[previous] = length
+        previous, length = cause, 1
+    return streaks
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def as_text(runs: list[Run], spelling: Spelling) -> str:
+    if not runs:
+        return (f"Your journal is empty: it gets a record with each {spelling.command('check')} "
+                "of your exercises (unless KATA_JOURNAL=0).")
+    started = time.strftime("%Y-%m-%d %H:%M", time.localtime(runs[0].at))
+    lines = [f"Your journey: {len(runs)} checks since {started}.", ""]
+    rows = [("exercise", "checks", "to pass", "causes met (checks to get past)")]
+    for leg in legs(runs):
+        to_pass = _minutes(leg.seconds) if leg.passed is not None else f"not yet ({_minutes(leg.seconds)} so far)"
+        causes = ", ".join(f"{cause} ({n})" for cause, n in leg.causes.items()) or "-"
+        rows.append((leg.exercise, str(leg.runs), to_pass, visible_line(causes)))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines += [f"  {a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
+    lines += ["", f"Breaks over {IDLE // 60} minutes between two checks are left out of the times."]
+    return "\n".join(lines)
+
+
+def as_html(runs: list[Run]) -> str:
+    """The same table, then a timeline: a dot per check in its exercise's row, a ring round a dot
+    whose check named a cause."""
+    colour = {e.name: COLOURS[i % len(COLOURS)] for i, e in enumerate(EXERCISES)}
+    rows = "".join(
+        f"<tr><td>{html_text(leg.exercise)}</td><td>{leg.runs}</td>"
+        f"<td>{_minutes(leg.seconds) if leg.passed is not None else 'not yet'}</td>"
+        f"<td>{html_text(', '.join(f'{c} ({n})' for c, n in leg.causes.items()) or '-')}</td></tr>"
+        for leg in legs(runs))
+    # Time runs left to right; a break counts as one minute, so that the work fills the picture.
+    xs, x = [], 0.0
+    for earlier, run in zip([None, *runs], runs):
+        gap = 0.0 if earlier is None else run.at - earlier.at
+        x += gap if gap <= IDLE else 60.0
+        xs.append(x)
+    width, span = 800.0, max(xs[-1] if xs else 0.0, 1.0)
+    names = [e.name for e in EXERCISES]
+    marks = []
+    for run, at in zip(runs, xs):
+        cx = 10 + (width - 20) * at / span
+        cy = 15 + 20 * (names.index(run.current) if run.current in names else len(names))
+        what = f"{run.current or 'every exercise passing'}: {run.cause or 'no cause named'}"
+        marks.append(f'<circle cx="{cx:.1f}" cy="{cy}" r="4" fill="{colour.get(run.current, "#999999")}">'
+                     f"<title>{html_text(what)}</title></circle>")
+        if run.cause:
+            marks.append(f'<circle cx="{cx:.1f}" cy="{cy}" r="7" fill="none" stroke="#333333"/>')
+    labels = "".join(f'<text x="{width + 6}" y="{19 + 20 * i}">{html_text(name)}</text>'
+                     for i, name in enumerate([*names, "all passing"]))
+    height = 20 * (len(names) + 1) + 10
+    return ("<!DOCTYPE html><html><head><meta charset=utf-8><title>Your journey</title><style>"
+            "body{font-family:system-ui,sans-serif;margin:2em} td,th{padding:2px 10px;text-align:left}"
+            "svg text{font-size:12px}</style></head><body><h1>Your journey</h1>"
+            f"<p>{len(runs)} checks. Breaks over {IDLE // 60} minutes are left out of the times.</p>"
+            "<table><tr><th>exercise</th><th>checks</th><th>to pass</th>"
+            f"<th>causes met (checks to get past)</th></tr>{rows}</table>"
+            f'<h2>Every check</h2><svg xmlns="http://www.w3.org/2000/svg" width="{width + 100:.0f}" '
+            f'height="{height}">{"".join(marks)}{labels}</svg></body></html>\n')
+
+
+def main(argv: Optional[list[str]] = None, *, spelling: Spelling = Spelling.PYTHON,
+         path: Path = journal.PATH, page: Path = PAGE) -> int:
+    argparse.ArgumentParser(prog="make journey", description=__doc__.split("\n\n")[0]).parse_args(argv)
+    runs = journal.runs(path)
+    print(as_text(runs, spelling))
+    if runs:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(as_html(runs), encoding="utf-8")
+        print(f"The timeline of every check: {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
