@@ -1,7 +1,7 @@
 """The learner's journal: one record per `make check` of their exercises, kept in .kata/journal.
 
 A record holds when the check ran and how long it took, the exercise that was current (the
-first not passing, or the one checked alone), each exercise checked with its cases passed of
+first one checked that does not pass; none once all pass), each exercise checked with its cases passed of
 how many, the first failing case, the cause named for it (its short name) or the exception's
 type, and the learner's exercise files: the whole of them in the first record and every
 SNAPSHOT_EVERY-th, else a diff against the record before, compressed. The journal is the
@@ -48,7 +48,7 @@ class Run:
     id: int
     at: float  # seconds since the epoch
     seconds: float
-    current: str  # the exercise being worked on; "" once everything passes
+    current: str  # the first exercise checked that does not pass; "" when every one checked passes
     results: dict[str, tuple[int, int]]  # exercise -> (cases passed, cases run); blocked ones are left out
     first_failure: str  # the first failing case's key, or ""
     cause: str  # the short name of the cause named for it, the exception's type, or ""
