@@ -18,7 +18,6 @@ import difflib
 import json
 import os
 import re
-import sqlite3
 import sys
 import time
 import zlib
@@ -63,6 +62,8 @@ def record(scores: list[ExerciseScore], seconds: float, exercises: Path, cause: 
     """Append one run: its results, and the files of the exercises folder as they are now."""
     if not enabled():
         return
+    import sqlite3  # here, as in each function below: with the journal off, a check never loads it
+
     try:
         _append(scores, seconds, exercises, cause, path, time.time() if at is None else at)
     except (sqlite3.Error, OSError) as error:
@@ -86,6 +87,8 @@ def first_cause(scores: list[ExerciseScore]) -> str:
 
 def _append(scores: list[ExerciseScore], seconds: float, exercises: Path, cause: str, path: Path,
             at: float) -> None:
+    import sqlite3
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as db:
         # No wait for the disk: a power cut may lose the last record, which costs nothing, while
@@ -114,6 +117,7 @@ def _append(scores: list[ExerciseScore], seconds: float, exercises: Path, cause:
 
 def _diffs(before: dict[str, str], after: dict[str, str]) -> dict[str, Optional[list[str]]]:
     """Each file that changed, as the lines of a unified diff without context; None if removed."""
+
     changed: dict[str, Optional[list[str]]] = {}
     for name in sorted(before.keys() | after.keys()):
         if name not in after:
@@ -148,6 +152,8 @@ def _patched(text: str, diff: list[str]) -> str:
 
 def _thin(path: Path) -> None:
     """Drop the files of every record before the newest snapshot; the results stay."""
+    import sqlite3
+
     with sqlite3.connect(path) as db:
         newest = db.execute("SELECT MAX(id) FROM runs WHERE snapshot = 1").fetchone()[0]
         db.execute("UPDATE runs SET files = NULL WHERE id < ?", (newest,))
@@ -157,6 +163,8 @@ def _thin(path: Path) -> None:
 
 def runs(path: Path = PATH) -> list[Run]:
     """Every run kept, oldest first; [] without a journal."""
+    import sqlite3
+
     if not path.exists():
         return []
     with sqlite3.connect(path) as db:
@@ -168,6 +176,8 @@ def runs(path: Path = PATH) -> list[Run]:
 
 def files_at(run: int, path: Path = PATH) -> Optional[dict[str, str]]:
     """The exercise files as they were at a run, or None if the journal no longer holds them."""
+    import sqlite3
+
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT id, snapshot, files FROM runs WHERE id <= ? AND id >= "
                           "(SELECT MAX(id) FROM runs WHERE snapshot = 1 AND id <= ?) ORDER BY id",
