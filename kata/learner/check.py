@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, TextIO, Union
 
+from kata.core import journal
 from kata.core.cause import name_of
 from kata.core.compare import Row, Verdict
 from kata.core.curriculum import EXERCISES, Exercise, exercise_exporting, exercise_named
@@ -28,7 +29,6 @@ from kata.core.outcome import ProblemKind, package_home
 from kata.core.replay import NodeCache
 from kata.core.runner import Session
 from kata.core.scoring import ExerciseScore, plan, score
-from kata.learner import journal
 from kata.learner.commands import Spelling
 from kata.learner.progress import PATH as PROGRESS_PATH
 from kata.learner.progress import load as load_progress

@@ -11,63 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from kata.core import journal
 from kata.core.curriculum import EXERCISES
+from kata.core.journal import IDLE, Run, legs
 from kata.core.sanitise import html_text, visible_line
-from kata.learner import journal
 from kata.learner.commands import Spelling
-from kata.learner.journal import Run
 
-IDLE = 30 * 60  # seconds: a longer gap between two checks is a break, not work
 PAGE = journal.PATH.parent / "journey.html"
 COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
-
-
-@dataclass(frozen=True)
-class Leg:
-    """One exercise of the journey."""
-
-    exercise: str
-    runs: int  # checks while it was the current exercise
-    first: float  # when a check first ran its cases
-    passed: Optional[float]  # when a check first passed it, if one has
-    seconds: float  # working time from first to passed (or to the last check), breaks left out
-    causes: dict[str, int]  # each cause met, with the checks in a row it lasted the first time
-
-
-def legs(runs: list[Run]) -> list[Leg]:
-    """The exercises the journal has met, in curriculum order."""
-    found = []
-    for exercise in EXERCISES:
-        checked = [r for r in runs if exercise.name in r.results]
-        if not checked:
-            continue
-        passed = next((r.at for r in checked if 0 < r.results[exercise.name][1] == r.results[exercise.name][0]),
-                      None)
-        first, end = checked[0].at, passed if passed is not None else runs[-1].at
-        gaps = (later.at - earlier.at for earlier, later in zip(runs, runs[1:])
-                if first <= earlier.at and later.at <= end)
-        mine = [r for r in runs if r.current == exercise.name]
-        found.append(Leg(exercise.name, len(mine), first, passed, sum(g for g in gaps if g <= IDLE),
-                         _first_streaks([r.cause for r in mine])))
-    return found
-
-
-def _first_streaks(causes: list[str]) -> dict[str, int]:
-    """Each cause named, with the length of its first run of consecutive checks."""
-    streaks: dict[str, int] = {}
-    previous, length = "", 0
-    for cause in [*causes, ""]:
-        if cause and cause == previous:
-            length += 1
-            continue
-        if previous and previous not in streaks:
-            streaks[previous] = length
-        previous, length = cause, 1
-    return streaks
 
 
 def _minutes(seconds: float) -> str:

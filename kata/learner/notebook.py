@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from kata.core import oracle_cache
+from kata.core import journal, oracle_cache
 from kata.core.compare import Row
 from kata.core.curriculum import EXERCISES, exercise_named
 from kata.core.diagnosis import Diagnosis, NodeRow
 from kata.core.replay import NodeCache
 from kata.core.sanitise import html_text
 from kata.learner import check as checking
-from kata.learner import journal
 from kata.learner.check import Comparison, Part, Picture, Summary, as_text, report
 from kata.learner.commands import Spelling
 from kata.repository import ROOT, run_python

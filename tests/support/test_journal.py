@@ -1,4 +1,4 @@
-"""kata.learner.journal: every make check of the learner's exercises, kept with their files."""
+"""kata.core.journal: every make check of the learner's exercises, kept with their files."""
 
 import os
 import subprocess
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kata.core import journal
 from kata.core.compare import Verdict
 from kata.core.curriculum import exercise_named
 from kata.core.outcome import Problem, ProblemKind
 from kata.core.scoring import ExerciseScore, instances_of
-from kata.learner import journal
 from kata.repository import ROOT
 
 

@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
+from kata.core import journal
 from kata.core.compare import Verdict
 from kata.core.curriculum import exercise_named
 from kata.core.outcome import Problem, ProblemKind
 from kata.core.scoring import ExerciseScore, instances_of
-from kata.learner import journal, journey
+from kata.learner import journey
 from kata.learner.commands import Spelling
 
 MINUTE = 60.0
@@ -35,7 +36,7 @@ def test_the_journey_counts_checks_time_and_causes_per_exercise(tmp_path: Path) 
         if exercise == "backward":
             checked = scores("value", True) + checked
         journal.record(checked, 0.3, folder, cause, path=path, at=minute * MINUTE)
-    value, backward = journey.legs(journal.runs(path))
+    value, backward = journal.legs(journal.runs(path))
     assert (value.exercise, value.runs, value.passed, value.seconds) == ("value", 3, 9 * MINUTE, 9 * MINUTE)
     assert value.causes == {"order not reversed": 2, "`=` instead of `+=`": 1}
     assert (backward.runs, backward.passed, backward.seconds) == (2, None, 0.0)  # the break is left out
@@ -53,3 +54,17 @@ def test_an_empty_journal_says_how_it_fills(tmp_path: Path) -> None:
     assert "make check" in journey.as_text(journal.runs(tmp_path / "none"), Spelling.MAKE)
     assert journey.main([], path=tmp_path / "none", page=tmp_path / "page.html") == 0
     assert not (tmp_path / "page.html").exists()
+
+
+def test_a_streak_lasts_until_a_check_no_longer_names_its_cause(tmp_path: Path) -> None:
+    """Each meeting with a cause: its checks, the time worked until a check no longer named it
+    (a break left out), and whether the learner got past it."""
+    folder, path = tmp_path / "exercises", tmp_path / "journal"
+    folder.mkdir()
+    steps = [(0, "rsub"), (3, "rsub"), (4, ""), (6, "rsub"), (50, "rsub"), (52, "assigns")]
+    for minute, cause in steps:
+        journal.record(scores("value", False), 0.3, folder, cause, path=path, at=minute * MINUTE)
+    first, again, last = journal.streaks(journal.runs(path))
+    assert (first.cause, first.runs, first.seconds, first.past) == ("rsub", 2, 4 * MINUTE, True)
+    assert (again.runs, again.seconds, again.past) == (2, 2 * MINUTE, True)  # the 44-minute gap is a break
+    assert (last.cause, last.runs, last.seconds, last.past) == ("assigns", 1, 0.0, False)

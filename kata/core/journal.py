@@ -1,4 +1,6 @@
-"""The learner's journal: one record per `make check` of their exercises, kept in .kata/journal.
+"""The learner's journal: one record per `make check` of their exercises, kept in .kata/journal,
+and what a path through the kata reads as (legs, streaks): make journey and the class report
+both read a journal through this module.
 
 A record holds when the check ran and how long it took, the exercise that was current (the
 first one checked that does not pass; none once all pass), each exercise checked with its cases passed of
@@ -21,16 +23,18 @@ import re
 import sys
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from kata.core.cause import name_of
+from kata.core.curriculum import EXERCISES
 from kata.core.scoring import ExerciseScore
 from kata.repository import HOME
 
 PATH = HOME / "journal"
 LIMIT = 20 * 1024 * 1024  # bytes
+IDLE = 30 * 60  # seconds: a longer gap between two checks is a break, not work
 SNAPSHOT_EVERY = 50  # records: a whole copy of the files this often, so that diffs never chain far
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -51,6 +55,13 @@ class Run:
     results: dict[str, tuple[int, int]]  # exercise -> (cases passed, cases run); blocked ones are left out
     first_failure: str  # the first failing case's key, or ""
     cause: str  # the short name of the cause named for it, the exception's type, or ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "results": {k: list(v) for k, v in self.results.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Run:
+        return cls(**{**data, "results": {k: (v[0], v[1]) for k, v in data["results"].items()}})
 
 
 def enabled() -> bool:
@@ -196,3 +207,72 @@ def files_at(run: int, path: Path = PATH) -> Optional[dict[str, str]]:
             else:
                 files[name] = _patched(files.get(name, ""), diff)
     return files
+
+
+# Reading a path back.
+
+
+def working_seconds(runs: list[Run], start: float, end: float) -> float:
+    """The time worked from start to end: the gaps between consecutive checks in it, each break
+    (a gap over IDLE) left out."""
+    gaps = (later.at - earlier.at for earlier, later in zip(runs, runs[1:]) if start <= earlier.at and later.at <= end)
+    return sum(gap for gap in gaps if gap <= IDLE)
+
+
+@dataclass(frozen=True)
+class Streak:
+    """A cause named by consecutive checks: one meeting with it."""
+
+    cause: str
+    exercise: str  # the current exercise when it was named
+    runs: int  # checks in a row that named it
+    seconds: float  # time worked from the first of them to the check that no longer named it
+    past: bool  # whether a later check no longer named it: false while the learner is still on it
+
+
+def streaks(runs: list[Run]) -> list[Streak]:
+    """Every meeting with a cause, in the order they happened."""
+    found: list[Streak] = []
+    start = 0
+    for i in range(1, len(runs) + 1):
+        if i < len(runs) and (runs[i].cause, runs[i].current) == (runs[start].cause, runs[start].current):
+            continue
+        first = runs[start]
+        if first.cause:
+            end = runs[i].at if i < len(runs) else runs[-1].at
+            found.append(Streak(first.cause, first.current, i - start, working_seconds(runs, first.at, end),
+                                i < len(runs)))
+        start = i
+    return found
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One exercise of a path."""
+
+    exercise: str
+    runs: int  # checks while it was the current exercise
+    first: float  # when a check first ran its cases
+    passed: Optional[float]  # when a check first passed it, if one has
+    seconds: float  # time worked from first to passed (or to the last check)
+    causes: dict[str, int]  # each cause met on it, with the checks in a row it lasted the first time
+
+
+def legs(runs: list[Run]) -> list[Leg]:
+    """The exercises a path has met, in curriculum order."""
+    found = []
+    met = streaks(runs)
+    for exercise in EXERCISES:
+        checked = [r for r in runs if exercise.name in r.results]
+        if not checked:
+            continue
+        passed = next((r.at for r in checked if 0 < r.results[exercise.name][1] == r.results[exercise.name][0]),
+                      None)
+        first, end = checked[0].at, passed if passed is not None else runs[-1].at
+        causes: dict[str, int] = {}
+        for streak in met:
+            if streak.exercise == exercise.name:
+                causes.setdefault(streak.cause, streak.runs)
+        found.append(Leg(exercise.name, sum(r.current == exercise.name for r in runs), first, passed,
+                         working_seconds(runs, first, end), causes))
+    return found
