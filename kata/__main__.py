@@ -78,6 +78,11 @@ def _journey(args: argparse.Namespace, rest: list[str]) -> int:
     return journey.main(rest, spelling=Spelling(args.via))
 
 
+def _submit(args: argparse.Namespace, rest: list[str]) -> int:
+    from kata.learner import submit
+    return submit.main(rest, spelling=Spelling(args.via))
+
+
 def _watch(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import watch
     return watch.main(rest, spelling=Spelling(args.via))
@@ -212,6 +217,9 @@ _EVERY_TARGET = (
            "Check again whenever you save a file in exercises/.", _watch, passes_on=True),
     Target("journey", "make journey", "python -m kata journey",
            "Your path so far, from your journal: checks, time and causes met per exercise.", _journey,
+           passes_on=True),
+    Target("submit", "make submit", "python -m kata submit",
+           "Write submission.zip, what you hand in: your exercise files and your journal.", _submit,
            passes_on=True),
     Target("hint", "make hint [EX=name]", "python -m kata hint [name]",
            "The next hint for the exercise you are on, one tier at a time.", _hint,

@@ -185,6 +185,14 @@ def runs(path: Path = PATH) -> list[Run]:
                 first, cause) for i, at, seconds, current, results, first, cause in rows]
 
 
+def copy_of(path: Path = PATH) -> bytes:
+    """The journal's bytes as one consistent database, even while a check is adding a record."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.serialize()
+
+
 def files_at(run: int, path: Path = PATH) -> Optional[dict[str, str]]:
     """The exercise files as they were at a run, or None if the journal no longer holds them."""
     import sqlite3

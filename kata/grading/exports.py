@@ -34,6 +34,10 @@ def render(result: SubmissionResult) -> str:
         lines.append(f"  ignored (not exercise files): {visible_line(result.ignored_summary())}")
     for refusal in result.refused:
         lines.append(f"  refused: {visible_line(refusal)}")
+    if result.journal is not None:
+        lines.append(f"  journal: {len(result.journal)} checks, for the class report (never graded)")
+    if result.journal_refused:
+        lines.append(f"  journal not read: {visible_line(result.journal_refused)}")
     return "\n".join(lines)
 
 

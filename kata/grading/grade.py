@@ -61,7 +61,8 @@ class Report:
         return SubmissionResult(
             sub.name, self.points, self.bonus_points, self.seconds,
             [ExerciseResult(s.exercise.name, s.points, s.exercise.points, exercise_status(s)) for s in self.scores],
-            self._case_results(), sub.ignored, sub.unlisted, sub.refused, unsettled, self.unconfined, self.failure)
+            self._case_results(), sub.ignored, sub.unlisted, sub.refused, unsettled, self.unconfined, self.failure,
+            sub.journal, sub.journal_refused)
 
     def _case_results(self) -> list[CaseResult]:
         """One per graded instance, numbered within its exercise as Gradescope numbers tests."""

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from kata.core.curriculum import EXERCISES
+from kata.core.journal import Run
 
 MAX_SCORE = 100  # the core exercises' points
 BONUS_POINTS = sum(e.points for e in EXERCISES if e.bonus)  # apart from the 100
@@ -77,6 +78,8 @@ class SubmissionResult:
     unsettled: dict[str, int] = field(default_factory=dict)  # cases that did not run plainly, by kind
     unconfined: bool = False  # graded with no kernel boundary (--allow-unconfined)
     failure: str = ""  # why the grader itself could not grade this submission, if it could not
+    journal: Optional[list[Run]] = None  # the learner's checks, if their journal came and was kept: never graded
+    journal_refused: str = ""  # why a journal that came was not kept
 
     @property
     def status(self) -> str:
@@ -107,14 +110,17 @@ class SubmissionResult:
             "ignored": self.ignored, "unlisted": self.unlisted, "refused": self.refused,
             "unsettled": self.unsettled, "unconfined": self.unconfined, "failure": self.failure,
             "exercises": [e.to_json() for e in self.exercises], "cases": [c.to_json() for c in self.cases],
+            "journal": None if self.journal is None else [run.to_json() for run in self.journal],
+            "journal_refused": self.journal_refused,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         """The record that to_json wrote (grader.py --json), for reading it back."""
         fields = {name: data[name] for name in cls.__dataclass_fields__}
+        journal = None if data["journal"] is None else [Run.from_json(run) for run in data["journal"]]
         return cls(**{**fields, "exercises": [ExerciseResult.from_json(e) for e in data["exercises"]],
-                      "cases": [CaseResult.from_json(c) for c in data["cases"]]})
+                      "cases": [CaseResult.from_json(c) for c in data["cases"]], "journal": journal})
 
 
 @dataclass(frozen=True)

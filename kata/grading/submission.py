@@ -1,5 +1,6 @@
 """A submission as the grader takes it: only the expected exercise files, from a directory or a
-.zip, each read with a size limit. Whatever else it holds is counted, never followed or run."""
+.zip, each read with a size limit, and the learner's journal (.kata/journal), read as untrusted
+data and never graded. Whatever else it holds is counted, never followed or run."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Callable, Optional
 
 from kata.core.curriculum import EXERCISES
+from kata.core.journal import Run
 from kata.core.sanitise import capped
+from kata.grading.journals import SIZE_LIMIT, JournalRefused, read_journal
 
 EXPECTED = tuple(f"{exercise.name}.py" for exercise in EXERCISES)
+JOURNAL = PurePosixPath(".kata", "journal")  # where make submit puts it, as in the learner's folder
 FILE_LIMIT = 1024 * 1024  # bytes: an exercise file larger than this is refused
 QUIET = {"__init__.py", "__pycache__", ".DS_Store"}  # not worth reporting as ignored
 MEMBER_LIMIT = 2000  # zip members looked at: an honest repository has far fewer
@@ -28,6 +32,19 @@ class Submission:
     ignored: list[str] = field(default_factory=list)  # the first IGNORED_KEPT names not taken
     unlisted: int = 0  # names not taken past those
     refused: list[str] = field(default_factory=list)  # expected names that could not be taken, and why
+    journal: Optional[list[Run]] = None  # the learner's checks, if a journal came and was kept
+    journal_refused: str = ""  # why a journal that came was not kept
+
+    def take_journal(self, opened: Callable[[], IO[bytes]]) -> None:
+        """Keep the journal's checks, or why not: a bad journal never stops the grading."""
+        try:
+            with opened() as stream:
+                data = stream.read(SIZE_LIMIT + 1)  # at most, whatever size a zip header claims
+            self.journal = read_journal(data)
+        except JournalRefused as refusal:
+            self.journal_refused = str(refusal)
+        except Exception as error:  # unreadable, encrypted, a bad checksum: the journal alone is lost
+            self.journal_refused = capped(f"it could not be read ({type(error).__name__}: {error})", REASON_LIMIT)
 
     def ignore(self, name: str) -> None:
         """Note a file not taken: a submission of a million files costs a count, not a list."""
@@ -65,6 +82,12 @@ def _read_directory(path: Path, submission: Submission) -> None:
         submission.refused.append(f"{exercises} is a symbolic link: not followed, nothing graded")
         return
     folder = exercises if exercises.is_dir() else path
+    journal = path / JOURNAL
+    if folder == exercises and os.path.lexists(journal):
+        if journal.is_symlink() or journal.parent.is_symlink() or not journal.is_file():
+            submission.journal_refused = f"{JOURNAL} is not a regular file"
+        else:
+            submission.take_journal(lambda: open(journal, "rb"))
     with os.scandir(folder) as entries:  # unsorted: a folder of a million files is only counted
         for entry in entries:
             if entry.name not in EXPECTED:
@@ -89,7 +112,13 @@ def _read_zip(path: Path, submission: Submission) -> None:
         def rank(member: zipfile.ZipInfo) -> int:
             parts = PurePosixPath(member.filename).parts
             return 0 if parts[-2:-1] == ("exercises",) else (1 if len(parts) <= 2 else 9)
+        journals = [m for m in members if PurePosixPath(m.filename).parts[-2:] == JOURNAL.parts
+                    and len(PurePosixPath(m.filename).parts) <= 3]  # at the top, or in one top folder
+        if journals:
+            submission.take_journal(lambda: archive.open(journals[0]))
         for member in sorted(members, key=rank):
+            if member in journals[:1]:
+                continue
             name = PurePosixPath(member.filename).name
             if name not in EXPECTED or rank(member) == 9 or name in submission.files:
                 if name not in QUIET and not member.filename.startswith("__MACOSX"):

@@ -1,0 +1,128 @@
+"""make submit, and the grader reading a journal as untrusted data: what passes every check is
+kept, anything else is refused with a reason, and the submission's files are taken either way."""
+
+import os
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kata.core import journal
+from kata.grading import journals
+from kata.grading.journals import SIZE_LIMIT, JournalRefused, read_journal
+from kata.grading.submission import EXPECTED, read_submission
+from kata.learner import submit
+from tests.support.test_journal import scores
+
+DAY = 86400.0
+NOW = 1.79e9  # September 2026: the journals below are written then
+
+
+def written(folder: Path, checks: int = 3) -> Path:
+    """A journal as make check writes it, of `checks` checks a minute apart, with the files beside it."""
+    exercises = folder / "exercises"
+    exercises.mkdir(parents=True)
+    for name in EXPECTED:
+        (exercises / name).write_text(f"# {name}\n")
+    path = folder / ".kata" / "journal"
+    for n in range(checks):
+        journal.record(scores(n), 0.4, exercises, "ZeroDivisionError", path=path, at=NOW + 60 * n)
+    return path
+
+
+def refusal(data: bytes) -> str:
+    with pytest.raises(JournalRefused) as refused:
+        read_journal(data, now=NOW)
+    return str(refused.value)
+
+
+def altered(path: Path, *statements: str) -> bytes:
+    db = sqlite3.connect(path)
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+def test_a_journal_as_make_check_writes_it_is_read_back_check_by_check(tmp_path: Path) -> None:
+    path = written(tmp_path)
+    runs = read_journal(path.read_bytes(), now=NOW)
+    assert runs == journal.runs(path)
+    cases = runs[0].results["value"][1]
+    assert [(r.current, r.results["value"], r.cause) for r in runs] == [
+        ("value", (n, cases), "ZeroDivisionError") for n in range(3)]
+
+
+def test_make_submit_zips_the_exercise_files_and_the_journal_and_the_grader_takes_both(tmp_path: Path) -> None:
+    path = written(tmp_path / "learner")
+    (tmp_path / "learner" / "exercises" / "notes.txt").write_text("not an exercise")
+    out = tmp_path / "submission.zip"
+    assert submit.main([], exercises=tmp_path / "learner" / "exercises", journal_path=path, out=out) == 0
+    assert sorted(zipfile.ZipFile(out).namelist()) == sorted([".kata/journal", *(f"exercises/{n}" for n in EXPECTED)])
+    taken = read_submission(out)
+    assert sorted(taken.files) == sorted(EXPECTED) and not taken.ignored and not taken.refused
+    assert taken.journal == journal.runs(path) and not taken.journal_refused
+    from_folder = read_submission(tmp_path / "learner")  # the learner's folder itself
+    assert from_folder.journal == journal.runs(path) and sorted(from_folder.files) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda path: os.urandom(4096), "SQLite cannot read it (file is not a database)"),
+    (lambda path: path.read_bytes()[:5000], "SQLite cannot read it"),
+    (lambda path: b"\0" * (SIZE_LIMIT + 1), "it is larger than 24 MB"),
+    (lambda path: altered(path, "CREATE TRIGGER t AFTER INSERT ON latest BEGIN DELETE FROM runs; END"),
+     "it holds other tables than a journal's"),
+    (lambda path: altered(path, "CREATE VIEW evil AS SELECT * FROM runs"), "it holds other tables than a journal's"),
+    (lambda path: altered(path, "ALTER TABLE runs ADD COLUMN extra TEXT"), "its table runs has other columns"),
+    (lambda path: altered(path, "UPDATE runs SET at = 'yesterday' WHERE id = 2"),
+     "its check 2 is not as a journal writes it (its date"),
+    (lambda path: altered(path, f"UPDATE runs SET at = {NOW + 30 * DAY}"), "its date is not a date"),
+    (lambda path: altered(path, "UPDATE runs SET at = 1.7e9 WHERE id = 3"), "its check 3 is dated before"),
+    (lambda path: altered(path, "UPDATE runs SET cause = '" + "x" * 201 + "'"), "cause is not text of at most 200"),
+    (lambda path: altered(path, "UPDATE runs SET cause = x'00ff'"), "it holds bytes where"),
+    (lambda path: altered(path, """UPDATE runs SET results = '{"value": [5, 2]}'"""), "not cases passed of cases run"),
+    (lambda path: altered(path, """UPDATE runs SET results = '{"../etc": [0, 1]}'"""), "not per exercise"),
+    (lambda path: altered(path, "UPDATE runs SET results = '[1, 2'"), "its check 1 is not as a journal writes it"),
+    (lambda path: altered(path, "UPDATE runs SET current = 'nonsense'"), "current exercise is none of the kata's"),
+    (lambda path: altered(path, *["INSERT INTO runs SELECT NULL, at, seconds, current, results, first_failure, "
+                                  "cause, snapshot, NULL FROM runs WHERE id = 1" for _ in range(journals.MAX_RUNS)]),
+     f"it holds {journals.MAX_RUNS + 3} checks, more than the {journals.MAX_RUNS} read"),
+], ids=["random bytes", "cut short", "oversized", "a trigger", "a view", "another column", "a date as text",
+        "a date to come", "dates out of order", "a long cause", "bytes as text", "more passed than run",
+        "an unknown exercise", "results not JSON", "an unknown current exercise", "too many checks"])
+def test_a_journal_not_as_make_check_writes_it_is_refused_with_a_reason(tmp_path: Path, make, says: str) -> None:  # type: ignore[no-untyped-def]
+    assert says in refusal(make(written(tmp_path)))
+
+
+def test_a_reader_that_crashes_or_hangs_costs_the_journal_alone(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    data = written(tmp_path).read_bytes()
+    crash, hang = tmp_path / "crash.py", tmp_path / "hang.py"
+    crash.write_text("import os\nos.abort()\n")
+    hang.write_text("while True:\n    pass\n")
+    monkeypatch.setattr(journals, "READER", crash)
+    assert refusal(data).startswith("its reader stopped (")
+    monkeypatch.setattr(journals, "READER", hang)
+    monkeypatch.setattr(journals, "READ_SECONDS", 0.5)
+    assert refusal(data) == "reading it took over 0.5 s"
+
+
+def test_a_refused_or_unreadable_journal_leaves_the_exercise_files_taken(tmp_path: Path) -> None:
+    learner = tmp_path / "learner"
+    written(learner).write_bytes(b"not a database")
+    taken = read_submission(learner)
+    assert sorted(taken.files) == sorted(EXPECTED) and taken.journal is None
+    assert taken.journal_refused == "SQLite cannot read it (file is not a database)"
+    (learner / ".kata" / "journal").unlink()
+    (learner / ".kata" / "journal").symlink_to("/etc/passwd")
+    taken = read_submission(learner)
+    assert sorted(taken.files) == sorted(EXPECTED) and taken.journal_refused == ".kata/journal is not a regular file"
+    zipped = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in EXPECTED:
+            archive.writestr(f"exercises/{name}", f"# {name}\n")
+        archive.writestr(".kata/journal", b"\0" * (200 * 1024 * 1024))  # 200 MB in a few hundred kB
+    taken = read_submission(zipped)
+    assert sorted(taken.files) == sorted(EXPECTED) and taken.journal_refused == "it is larger than 24 MB"
