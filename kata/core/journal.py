@@ -35,6 +35,8 @@ from kata.repository import HOME
 PATH = HOME / "journal"
 LIMIT = 20 * 1024 * 1024  # bytes
 IDLE = 30 * 60  # seconds: a longer gap between two checks is a break, not work
+# One colour per exercise, in curriculum order, in every picture of a path.
+COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 SNAPSHOT_EVERY = 50  # records: a whole copy of the files this often, so that diffs never chain far
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -263,6 +265,7 @@ class Leg:
     first: float  # when a check first ran its cases
     passed: Optional[float]  # when a check first passed it, if one has
     seconds: float  # time worked from first to passed (or to the last check)
+    checks_to_pass: Optional[int]  # checks from the first that ran it to the first that passed it, both counted
     causes: dict[str, int]  # each cause met on it, with the checks in a row it lasted the first time
 
 
@@ -274,13 +277,14 @@ def legs(runs: list[Run]) -> list[Leg]:
         checked = [r for r in runs if exercise.name in r.results]
         if not checked:
             continue
-        passed = next((r.at for r in checked if 0 < r.results[exercise.name][1] == r.results[exercise.name][0]),
-                      None)
+        passing = next((r for r in checked if 0 < r.results[exercise.name][1] == r.results[exercise.name][0]), None)
+        passed = passing.at if passing is not None else None
         first, end = checked[0].at, passed if passed is not None else runs[-1].at
+        to_pass = runs.index(passing) - runs.index(checked[0]) + 1 if passing is not None else None
         causes: dict[str, int] = {}
         for streak in met:
             if streak.exercise == exercise.name:
                 causes.setdefault(streak.cause, streak.runs)
         found.append(Leg(exercise.name, sum(r.current == exercise.name for r in runs), first, passed,
-                         working_seconds(runs, first, end), causes))
+                         working_seconds(runs, first, end), to_pass, causes))
     return found

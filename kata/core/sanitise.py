@@ -49,6 +49,14 @@ def markdown_text(text: str) -> str:
     return _LIST_START.sub(r"\1\\\2", escaped)
 
 
+def markdown_with_code(text: str) -> str:
+    """markdown_text(), with `backquoted` parts kept as code, as the misconceptions' names write them.
+
+    A code span shows its text as written: kept only if it holds no line break and no | (a cell's end)."""
+    parts = re.split(r"(`[^`\n|]+`)", visible(text))
+    return "".join(part if i % 2 else markdown_text(part) for i, part in enumerate(parts))
+
+
 def markdown_code(code: str, language: str = "python") -> str:
     """A fenced code block, its fence longer than any backtick run in the code: nothing inside ends it."""
     shown = visible(code)
@@ -60,6 +68,11 @@ def markdown_code(code: str, language: str = "python") -> str:
 def html_text(text: str) -> str:
     """Text, quotes included, that HTML shows as written: never a tag, an entity or an attribute's end."""
     return html.escape(visible(text), quote=True)
+
+
+def html_with_code(text: str) -> str:
+    """html_text(), with `backquoted` parts set as code, as the misconceptions' names write them."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html_text(text))
 
 
 def html_line(text: str) -> str:

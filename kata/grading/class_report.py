@@ -10,6 +10,7 @@ script, no file or server it needs) and DIR/report.md, from the graded results
   without that case's points), near 1 when strong submissions pass it and
   weak ones fail it, near 0 or below when it separates nobody;
 - per exercise, the misconceptions the grader named, most frequent first;
+- what the class met on the way, from the journals handed in (kata.grading.class_journey);
 - the submissions that timed out, crashed, were refused or tripped the sandbox;
 - pairs of submissions whose files are unusually alike once the stubs' code is
   removed (kata.grading.similarity, computed here: nothing is uploaded).
@@ -18,7 +19,6 @@ script, no file or server it needs) and DIR/report.md, from the graded results
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -26,15 +26,18 @@ from typing import Optional
 from kata.core.curriculum import EXERCISES
 
 # The class report's two escapers, one for each format: every learner string passes through one.
-from kata.core.sanitise import capped, markdown_code, visible
+from kata.core.sanitise import capped, html_with_code, markdown_code, markdown_with_code
 from kata.core.sanitise import html_text as _e
 from kata.core.sanitise import markdown_text as _md
+from kata.grading import class_journey
+from kata.grading.class_journey import ClassJourney
 from kata.grading.results import ClassResults, SubmissionResult
 from kata.grading.similarity import Pair, similar_pairs
 from kata.repository import ROOT, committed_stub
 
 BINS = 10  # the histogram's bars: 0-9, 10-19, ..., 90-100 points
 SHOWN_PAIRS = 30  # pairs of submissions shown, most alike first; the rest are counted
+JOURNEY_HEADING = "What the class met on the way"
 TROUBLE_LIMIT = 1000  # characters of what happened to one submission: the rest is in the JSON
 
 
@@ -54,6 +57,7 @@ class ClassStats:
     cases: list[CaseStats]
     misconceptions: dict[str, list[tuple[str, list[str]]]]  # exercise -> (name, submissions)
     trouble: list[tuple[str, str]]  # submission, what happened
+    journey: ClassJourney
 
     @classmethod
     def of(cls, submissions: list[SubmissionResult]) -> ClassStats:
@@ -64,7 +68,7 @@ class ClassStats:
             points = [x.points for s in submissions for x in s.exercises if x.name == e.name]
             means.append((e.name, sum(points) / len(points) if points else 0.0, float(e.points)))
         return cls(names, scores, means, _case_stats(submissions, scores),
-                   _misconceptions(submissions), _trouble(submissions))
+                   _misconceptions(submissions), _trouble(submissions), ClassJourney.of(submissions))
 
     def hardest_first(self) -> list[CaseStats]:
         return sorted(self.cases, key=lambda c: c.passed_share)  # stable: curriculum order within a share
@@ -171,6 +175,7 @@ def as_html(stats: ClassStats, pairs: list[Pair]) -> str:
         + "".join(f"<tr><td>{_e(name)}</td><td class=num>{m:.1f}</td><td class=num>{top:g}</td></tr>"
                   for name, m, top in stats.exercise_means) + "</table>",
         "<h2>Misconceptions</h2>" + _misconceptions_html(stats, n),
+        f"<h2 id=journey>{JOURNEY_HEADING}</h2>" + class_journey.as_html(stats.journey),
         "<h2>Submissions that did not run plainly</h2>" + (
             "<table><tr><th>submission</th><th>what happened</th></tr>"
             + "".join(f"<tr><td>{_e(who)}</td><td>{_e(what)}</td></tr>" for who, what in stats.trouble)
@@ -186,11 +191,6 @@ def as_html(stats: ClassStats, pairs: list[Pair]) -> str:
     ]
     return ("<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Class report</title>"
             f"<style>{STYLE}</style></head><body>{''.join(sections)}</body></html>\n")
-
-
-def _code(text: str) -> str:
-    """Escaped, with `backquoted` parts set as code, as the misconceptions' names write them."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
 
 
 def _r(r: Optional[float]) -> str:
@@ -226,7 +226,7 @@ def _misconceptions_html(stats: ClassStats, n: int) -> str:
     rows = []
     for e in EXERCISES:
         for name, who in stats.misconceptions.get(e.name, []):
-            rows.append(f"<tr><td>{_e(e.name)}</td><td>{_code(name)}</td><td class=num>{len(who)} of {n}"
+            rows.append(f"<tr><td>{_e(e.name)}</td><td>{html_with_code(name)}</td><td class=num>{len(who)} of {n}"
                         f"</td><td>{_e(', '.join(who))}</td></tr>")
     return ("<table><tr><th>exercise</th><th>misconception</th><th>submissions</th><th>which</th></tr>"
             + "".join(rows) + "</table>")
@@ -290,10 +290,11 @@ def as_markdown(stats: ClassStats, pairs: list[Pair]) -> str:
     if stats.misconceptions:
         lines += ["| exercise | misconception | submissions | which |", "|---|---|---|---|"]
         for e in EXERCISES:
-            lines += [f"| {e.name} | {_code_md(name)} | {len(who)} of {n} | {_md(', '.join(who))} |"
+            lines += [f"| {e.name} | {markdown_with_code(name)} | {len(who)} of {n} | {_md(', '.join(who))} |"
                       for name, who in stats.misconceptions.get(e.name, [])]
     else:
         lines.append("None named: no failing case showed a known misconception.")
+    lines += ["", f"## {JOURNEY_HEADING}", "", *class_journey.as_markdown(stats.journey)]
     lines += ["", "## Submissions that did not run plainly", ""]
     lines += ([f"- {_md(who)}: {_md(what)}" for who, what in stats.trouble]
               or ["None: every submission ran within its limits."])
@@ -315,10 +316,3 @@ def as_markdown(stats: ClassStats, pairs: list[Pair]) -> str:
     if _more(groups):
         lines.append(_more(groups))
     return "\n".join(lines) + "\n"
-
-
-def _code_md(text: str) -> str:
-    """Escaped, with `backquoted` parts kept as code, as the misconceptions' names write them."""
-    # A code span shows its text as written: kept only if it holds no line break and no | (a cell's end).
-    parts = re.split(r"(`[^`\n|]+`)", visible(text))
-    return "".join(part if i % 2 else _md(part) for i, part in enumerate(parts))

@@ -16,12 +16,11 @@ from typing import Optional
 
 from kata.core import journal
 from kata.core.curriculum import EXERCISES
-from kata.core.journal import IDLE, Run, legs
+from kata.core.journal import COLOURS, IDLE, Run, legs
 from kata.core.sanitise import html_text, visible_line
 from kata.learner.commands import Spelling
 
 PAGE = journal.PATH.parent / "journey.html"
-COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 
 
 def _minutes(seconds: float) -> str:

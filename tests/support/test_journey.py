@@ -38,6 +38,7 @@ def test_the_journey_counts_checks_time_and_causes_per_exercise(tmp_path: Path) 
         journal.record(checked, 0.3, folder, cause, path=path, at=minute * MINUTE)
     value, backward = journal.legs(journal.runs(path))
     assert (value.exercise, value.runs, value.passed, value.seconds) == ("value", 3, 9 * MINUTE, 9 * MINUTE)
+    assert (value.checks_to_pass, backward.checks_to_pass) == (4, None)
     assert value.causes == {"order not reversed": 2, "`=` instead of `+=`": 1}
     assert (backward.runs, backward.passed, backward.seconds) == (2, None, 0.0)  # the break is left out
     assert backward.causes == {"ZeroDivisionError": 2}

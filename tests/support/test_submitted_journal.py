@@ -126,3 +126,13 @@ def test_a_refused_or_unreadable_journal_leaves_the_exercise_files_taken(tmp_pat
         archive.writestr(".kata/journal", b"\0" * (200 * 1024 * 1024))  # 200 MB in a few hundred kB
     taken = read_submission(zipped)
     assert sorted(taken.files) == sorted(EXPECTED) and taken.journal_refused == "it is larger than 24 MB"
+
+
+def test_make_submit_hands_in_the_exercise_files_even_when_the_journal_cannot_be_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = written(tmp_path / "learner")
+    path.write_bytes(b"edited by hand")
+    out = tmp_path / "submission.zip"
+    assert submit.main([], exercises=tmp_path / "learner" / "exercises", journal_path=path, out=out) == 0
+    assert sorted(zipfile.ZipFile(out).namelist()) == sorted(f"exercises/{n}" for n in EXPECTED)
+    assert "9 exercise files and no journal: " in capsys.readouterr().out
