@@ -1,6 +1,6 @@
 """The class report's journey: what the class met on the way, read from the journals handed in.
 
-Per cause named by make check (a misconception, or an error raised), how many learners met it and
+Per cause make check named (a misconception, or the type of an error raised), how many learners met it and
 how long their first meeting lasted; per exercise, the checks and time it took to pass and the case
 that held the class longest; per learner, a strip of every check. A journal is the learner's own
 record and can be edited, so these figures inform teaching and are never graded.
@@ -25,13 +25,14 @@ from kata.grading.results import SubmissionResult
 STUB = "NotImplementedError"  # a stub not written yet: every learner meets it, a step rather than a struggle
 ERROR = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)")
 NOTE = ("A journal is the learner's own record, kept by make check on their machine; it can be edited. "
-        "These figures inform teaching and are never graded.")
+        "These figures inform teaching and are never graded. A named cause is the one make check's report "
+        "named, as the journal records it.")
 
 
 @dataclass(frozen=True)
 class CauseStats:
     cause: str
-    kind: str  # "misconception", or "error" for an exception's type or a case that timed out or crashed
+    kind: str  # "error raised" (an exception's type, or a case that timed out or crashed), else "named cause"
     learners: list[str]  # who met it
     past: int  # how many of them got past their first meeting with it
     median_checks: Optional[float]  # checks that named it in a row, the first time, over those past it
@@ -83,10 +84,10 @@ def _causes(kept: dict[str, list[Run]]) -> list[CauseStats]:
     found = []
     for cause, met in firsts.items():
         past = [(checks, seconds) for checks, seconds, was_past in met.values() if was_past]
-        kind = "error" if ERROR.fullmatch(cause) or cause in {k.value for k in ProblemKind} else "misconception"
+        kind = "error raised" if ERROR.fullmatch(cause) or cause in {k.value for k in ProblemKind} else "named cause"
         found.append(CauseStats(cause, kind, sorted(met), len(past), _median([float(c) for c, _ in past]),
                                 _median([s for _, s in past])))
-    return sorted(found, key=lambda c: (-len(c.learners), c.kind != "misconception", c.cause))
+    return sorted(found, key=lambda c: (-len(c.learners), c.kind != "named cause", c.cause))
 
 
 def _exercises(kept: dict[str, list[Run]]) -> list[ExerciseStats]:
@@ -174,7 +175,8 @@ def as_html(journey: ClassJourney) -> str:
                                + f"<td>{_e(', '.join(c.learners))}</td></tr>" for c in journey.causes) + "</table>")
     if journey.exercises:
         parts.append("<h3>Exercises</h3><table><tr>" + "".join(f"<th>{h}</th>" for h in EXERCISE_HEADS) + "</tr>"
-                     + "".join("<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in _exercise_cells(x)) + "</tr>"
+                     + "".join(f"<tr><td class=word>{_e(x.exercise)}</td>"
+                               + "".join(f"<td>{_e(cell)}</td>" for cell in _exercise_cells(x)[1:]) + "</tr>"
                                for x in journey.exercises) + "</table>")
     if journey.kept:
         parts.append("<h3>Each learner's checks</h3><p class=note>A dot per check, placed by time worked, "
@@ -213,7 +215,7 @@ def _strip(runs: list[Run], width: float = 480.0) -> str:
                      "</title></circle>")
         if run.cause and run.cause != STUB:
             marks.append(f'<circle cx="{cx:.1f}" cy="9" r="6" fill="none" stroke="#333333"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="18" role="img" '
+    return (f'<svg class="strip" xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="18" role="img" '
             f'aria-label="{len(runs)} checks">{"".join(marks)}</svg>')
 
 

@@ -158,6 +158,7 @@ body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; pa
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }
 th, td, pre, h3, p { overflow-wrap: anywhere; }  /* a learner's 200 kB word wraps, never widens the page */
+th, td.word { overflow-wrap: normal; }  /* our own words: kept whole */
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .bar { fill: #4a78b5; } .axis { stroke: #888; } svg text { font-size: 12px; fill: #333; }
 .low { color: #b00; } pre { margin: 0; font-size: 12px; white-space: pre-wrap; }

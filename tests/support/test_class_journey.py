@@ -1,0 +1,141 @@
+"""The class report's journey, from a simulated class (tests/support/journey_class.py): learners
+whose journals make check wrote as they worked through planted mistakes and fixes, handed in with
+make submit and graded with --report. Each figure is checked against the learners' paths and the
+times their journals recorded."""
+
+import json
+import shutil
+import statistics
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kata.core import journal
+from kata.core.cases import cases_of
+from kata.core.journal import Run
+from tests.support.journey_class import DAMAGED, EDITED, MARKUP, NO_JOURNAL, PATHS
+from tests.support.journey_class import main as simulate_class
+
+# The class is graded for real: beside the other grader tests, on one worker.
+pytestmark = pytest.mark.xdist_group("grader")
+
+needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
+                                    reason="Chromium is not installed (apt-get install chromium)")
+
+STUB, RSUB = "NotImplementedError", "`1 - x` computed as `x - 1` (__rsub__)"
+UNREVERSED, ASSIGNED = "order not reversed", "`=` instead of `+=`"
+# What make check named at each step of each path, and the exercise it was on.
+NAMED = {
+    "amy": [("derivatives", STUB), ("value", RSUB), ("value", RSUB), ("backward", UNREVERSED), ("softmax", STUB)],
+    "bo": [("value", STUB), ("value", ASSIGNED), ("value", ASSIGNED), ("value", ASSIGNED), ("neuron", STUB)],
+    "cy": [("value", RSUB), ("backward", UNREVERSED), ("backward", UNREVERSED), ("softmax", STUB)],
+    "fox": [("value", STUB), ("softmax", STUB)],
+}
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("journeys")
+    assert simulate_class([str(out)]) == 0
+    return out
+
+
+def journal_of(simulated: Path, learner: str) -> list[Run]:
+    return journal.runs(simulated / "class" / learner / ".kata" / "journal")
+
+
+def table(simulated: Path, heading: str) -> dict[str, list[str]]:
+    """A table of the report's Markdown, its rows by their first cell."""
+    text = (simulated / "report" / "report.md").read_text()
+    section = text.split(f"### {heading}\n\n")[1].split("\n\n")[0]
+    rows = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in section.splitlines()[2:]]
+    return {row[0]: row[1:] for row in rows}
+
+
+def shown(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def test_each_journal_holds_what_make_check_named_at_each_step_of_the_path(simulated: Path) -> None:
+    for learner, named in NAMED.items():
+        assert [(r.current, r.cause) for r in journal_of(simulated, learner)] == named, learner
+    assert len(journal_of(simulated, EDITED)) == len(PATHS[EDITED])
+    assert not (simulated / "class" / NO_JOURNAL / ".kata" / "journal").exists()  # KATA_JOURNAL=0
+
+
+def test_each_cause_met_is_counted_with_the_checks_and_time_it_took_to_get_past(simulated: Path) -> None:
+    causes = table(simulated, "Causes met")
+    at = {learner: [r.at for r in journal_of(simulated, learner)] for learner in ("amy", "bo", "cy")}
+    # The checks that named it in a row; the time from the first of them to the check after.
+    rsub = [(2, at["amy"][3] - at["amy"][1]), (1, at["cy"][1] - at["cy"][0])]
+    unreversed = [(1, at["amy"][4] - at["amy"][3]), (2, at["cy"][3] - at["cy"][1])]
+    assigned = [(3, at["bo"][4] - at["bo"][1])]
+    for name, met, who in ((RSUB, rsub, "amy.zip, cy.zip"), (UNREVERSED, unreversed, "amy.zip, cy.zip"),
+                           (ASSIGNED, assigned, "bo.zip")):
+        row = causes[name.replace("_", r"\_")]
+        median_checks = statistics.median(c for c, _ in met)
+        median_time = shown(statistics.median(s for _, s in met))
+        assert row == ["named cause", f"{len(met)} of 4", f"{len(met)}", f"{median_checks:g}".replace(".", r"\."),
+                       median_time, who], name
+    assert not any(STUB in name for name in causes)  # a stub not yet written is no struggle
+    assert causes[MARKUP.replace("<", r"\<").replace(">", r"\>")][-1] == "eve.zip"  # shown, escaped
+
+
+def test_each_exercise_has_the_checks_and_time_to_pass_and_where_the_class_stalled(simulated: Path) -> None:
+    exercises = table(simulated, "Exercises")
+    journals = {learner: journal_of(simulated, learner) for learner in ("amy", "bo", "cy", EDITED)}
+    # value: amy passes it at her 4th check, two after it first ran; bo at his 5th; cy and eve at their 2nd.
+    assert exercises["value"][:3] == ["4", "4", r"2\.5"]
+    assert exercises["neuron"][:2] == ["4", "3"]  # bo is still on it
+    held: dict[str, float] = {}
+    for runs in journals.values():
+        for run, after in zip(runs, runs[1:]):
+            if run.first_failure.startswith("value::"):
+                case = run.first_failure.split("::")[1].split("[")[0]
+                held[case] = held.get(case, 0.0) + after.at - run.at
+    longest = max(held, key=lambda case: held[case])
+    title = next(case.title for case in cases_of("value") if case.name == longest)
+    assert exercises["value"][4].startswith(f"{title} ({shown(held[longest])} in all")
+
+
+def test_a_journal_never_changes_a_score_and_a_bad_one_is_refused_with_a_reason(simulated: Path) -> None:
+    graded = {s["submission"]: s for s in json.loads((simulated / "grades.json").read_text())["submissions"]}
+    same_files = [graded[f"{learner}.zip"] for learner in ("amy", NO_JOURNAL, EDITED, DAMAGED)]
+    assert {s["score"] for s in same_files} == {100.0}
+    assert len({json.dumps([c["status"] for c in s["cases"]]) for s in same_files}) == 1
+    assert graded[f"{NO_JOURNAL}.zip"]["journal"] is None and graded[f"{NO_JOURNAL}.zip"]["journal_refused"] == ""
+    assert graded[f"{DAMAGED}.zip"]["journal"] is None
+    assert graded[f"{DAMAGED}.zip"]["journal_refused"] == "SQLite cannot read it (file is not a database)"
+    assert [Run.from_json(r) for r in graded["amy.zip"]["journal"]] == journal_of(simulated, "amy")
+    text = (simulated / "report" / "report.md").read_text()
+    assert "- fox.zip: SQLite cannot read it (file is not a database)" in text
+    assert "4 of 6 submissions handed in a journal that was read; 1 not read" in text
+    assert "it can be edited. These figures inform teaching and are never graded." in text
+
+
+@needs_chromium
+def test_the_page_shows_a_strip_per_learner_and_loads_without_errors_or_requests(simulated: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: problems.append(request.url) if request.url.startswith("http") else None)
+        page.goto((simulated / "report" / "index.html").resolve().as_uri())
+        strips: list[dict[str, Any]] = page.eval_on_selector_all(
+            "svg.strip", "svgs => svgs.map(s => ({dots: s.querySelectorAll('circle[r=\"3.5\"]').length, "
+                         "rings: s.querySelectorAll('circle[fill=none]').length, "
+                         "width: s.getBoundingClientRect().width}))")
+        images = page.eval_on_selector_all("img", "imgs => imgs.length")
+        markup_shown = page.get_by_text(MARKUP).count()
+        requests = page.evaluate("performance.getEntriesByType('resource').length")
+        browser.close()
+    assert problems == [] and requests == 0 and images == 0 and markup_shown >= 1
+    checks = {learner: journal_of(simulated, learner) for learner in ("amy", "bo", "cy", EDITED)}
+    assert [s["dots"] for s in strips] == [len(runs) for runs in checks.values()]
+    assert [s["rings"] for s in strips] == [sum(r.cause not in ("", STUB) for r in runs) for runs in checks.values()]
+    assert all(s["width"] > 300 for s in strips)
