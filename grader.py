@@ -1,12 +1,15 @@
 """Grade a class: python grader.py SUBMISSION... [--csv FILE] [--json FILE] [--gradescope DIR] [-j N]
 
-A submission is a learner's repository or a copy of its exercises/ folder, as
-a directory or a .zip. Only the expected exercise files are taken from it.
-They run in a sandboxed child process that sends back plain numbers; this
-process, which never imports submission code, compares them with PyTorch's.
+A submission is a learner's repository, the zip make submit writes, or a copy of
+its exercises/ folder, as a directory or a .zip. Only the expected exercise files
+are taken from it, and the learner's journal (.kata/journal), which the class
+report reads and nothing grades. The files run in a sandboxed child process that
+sends back plain numbers; this process, which never imports submission code,
+compares them with PyTorch's.
 
-The work is in kata/grading: submission (reading), grade (one submission),
-results (the records), exports (terminal, CSV, Gradescope), class_report.
+The work is in kata/grading: submission (reading), journals (a journal, read as
+untrusted data), grade (one submission), results (the records), exports
+(terminal, CSV, Gradescope), class_report and class_journey.
 """
 
 from __future__ import annotations
