@@ -34,6 +34,7 @@ from kata.core.runner import kill_all
 from kata.core.scoring import plan
 from kata.grading.exports import UNEXPECTED_FAILURE, gradescope_results, render, write_csv, write_gradescope_failure
 from kata.grading.grade import SUBMISSION_BUDGET, WORKDIRS, grade_apart
+from kata.grading.journals import READER as JOURNAL_READER
 from kata.grading.results import ClassResults
 from kata.grading.sandbox import choose, prepare_support
 from kata.grading.submission import read_submission
@@ -88,7 +89,8 @@ def _grade_class(args: argparse.Namespace) -> int:
     for _, instances in grading_plan:  # PyTorch's answers, once for the whole class
         for instance in instances:
             oracle_outcome(instance)
-    submissions = [read_submission(path) for path in args.submissions]
+    reader = sandbox.reader(JOURNAL_READER.parent)  # SQLite parses each journal: confined too
+    submissions = [read_submission(path, reader) for path in args.submissions]
     with tempfile.TemporaryDirectory(prefix="kata-support-", dir=sandbox.work_parent()) as support, \
             ThreadPoolExecutor(max(1, args.jobs)) as pool:
         WORKDIRS.add(support)

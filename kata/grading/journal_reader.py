@@ -1,9 +1,10 @@
-"""Read a submitted journal's records, in a process of its own: python -I journal_reader.py MAX_RUNS.
+"""Read a submitted journal's records, in a process of its own: python -I -S -c SOURCE MAX_RUNS.
 
 The journal's bytes come on stdin; the records' fields go to stdout as JSON, or a one-line reason
 to stderr with exit status 2. A journal is any bytes a learner chose, and SQLite parses it: should
-a crafted file crash or stall the parser, it costs this process, never the grader. Standard
-library only, run by path, so that it imports nothing of the kata or of the submission.
+a crafted file crash, stall or subvert the parser, it costs this process, which the grader runs
+in its sandbox (Sandbox.reader), never the grader. Standard library only, and its source given
+on the command line, so that it imports nothing of the kata or of the submission.
 """
 
 import json

@@ -156,6 +156,13 @@ class Sandbox:
             return "/tmp"
         return None
 
+    def reader(self, folder: Path) -> list[str]:
+        """The start of a command that parses a submission's data (its journal) but runs none of its
+        code: the child's Python, inside bubblewrap with folder in view, or as a throwaway user."""
+        if self.kind == "bubblewrap":
+            return [*bubblewrap_prefix(folder, self.python), self.python]
+        return [*as_user(self.user()), self.python or sys.executable]
+
     def command(self, workdir: Path, user: Optional[int]) -> ChildCommand:
         program = syscall_filter.program() if self.confined else b""
         if self.kind == "bubblewrap":  # its --die-with-parent ends the child with the grader

@@ -5,10 +5,11 @@ data and never graded. Whatever else it holds is counted, never followed or run.
 from __future__ import annotations
 
 import os
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Optional
+from typing import IO, Callable, Optional, Sequence
 
 from kata.core.curriculum import EXERCISES
 from kata.core.journal import Run
@@ -35,12 +36,12 @@ class Submission:
     journal: Optional[list[Run]] = None  # the learner's checks, if a journal came and was kept
     journal_refused: str = ""  # why a journal that came was not kept
 
-    def take_journal(self, opened: Callable[[], IO[bytes]]) -> None:
+    def take_journal(self, opened: Callable[[], IO[bytes]], reader: Sequence[str]) -> None:
         """Keep the journal's checks, or why not: a bad journal never stops the grading."""
         try:
             with opened() as stream:
                 data = stream.read(SIZE_LIMIT + 1)  # at most, whatever size a zip header claims
-            self.journal = read_journal(data)
+            self.journal = read_journal(data, python=reader)
         except JournalRefused as refusal:
             self.journal_refused = str(refusal)
         except Exception as error:  # unreadable, encrypted, a bad checksum: the journal alone is lost
@@ -54,8 +55,9 @@ class Submission:
             self.unlisted += 1
 
 
-def read_submission(path: Path) -> Submission:
-    """Take only the expected exercise files: from exercises/ if there is one, else the top level.
+def read_submission(path: Path, reader: Sequence[str] = (sys.executable,)) -> Submission:
+    """Take only the expected exercise files: from exercises/ if there is one, else the top level;
+    and the journal, read by the Python that reader starts (Sandbox.reader confines it).
 
     A submission given as a learner's exercises/ folder is named after the folder above it. A
     symbolic link is not followed: it could lead to any file the instructor can read.
@@ -65,9 +67,9 @@ def read_submission(path: Path) -> Submission:
         if path.is_symlink():
             submission.refused.append(f"{path} is a symbolic link: not followed, nothing graded")
         elif path.is_file() and zipfile.is_zipfile(path):
-            _read_zip(path, submission)
+            _read_zip(path, submission, reader)
         elif path.is_dir():
-            _read_directory(path, submission)
+            _read_directory(path, submission, reader)
         else:
             submission.refused.append(f"{path} is neither a directory nor a .zip file")
     except Exception as error:  # a corrupt, encrypted or unreadable submission: refused, never the class's end
@@ -76,7 +78,7 @@ def read_submission(path: Path) -> Submission:
     return submission
 
 
-def _read_directory(path: Path, submission: Submission) -> None:
+def _read_directory(path: Path, submission: Submission, reader: Sequence[str]) -> None:
     exercises = path / "exercises"
     if exercises.is_symlink():
         submission.refused.append(f"{exercises} is a symbolic link: not followed, nothing graded")
@@ -87,7 +89,7 @@ def _read_directory(path: Path, submission: Submission) -> None:
         if journal.is_symlink() or journal.parent.is_symlink() or not journal.is_file():
             submission.journal_refused = f"{JOURNAL} is not a regular file"
         else:
-            submission.take_journal(lambda: open(journal, "rb"))
+            submission.take_journal(lambda: open(journal, "rb"), reader)
     with os.scandir(folder) as entries:  # unsorted: a folder of a million files is only counted
         for entry in entries:
             if entry.name not in EXPECTED:
@@ -101,7 +103,7 @@ def _read_directory(path: Path, submission: Submission) -> None:
     submission.ignored.sort()
 
 
-def _read_zip(path: Path, submission: Submission) -> None:
+def _read_zip(path: Path, submission: Submission, reader: Sequence[str]) -> None:
     with zipfile.ZipFile(path) as archive:
         listed = archive.infolist()
         if len(listed) > MEMBER_LIMIT:
@@ -115,7 +117,7 @@ def _read_zip(path: Path, submission: Submission) -> None:
         journals = [m for m in members if PurePosixPath(m.filename).parts[-2:] == JOURNAL.parts
                     and len(PurePosixPath(m.filename).parts) <= 3]  # at the top, or in one top folder
         if journals:
-            submission.take_journal(lambda: archive.open(journals[0]))
+            submission.take_journal(lambda: archive.open(journals[0]), reader)
         for member in sorted(members, key=rank):
             if member in journals[:1]:
                 continue

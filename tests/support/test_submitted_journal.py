@@ -2,6 +2,7 @@
 kept, anything else is refused with a reason, and the submission's files are taken either way."""
 
 import os
+import shutil
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kata.core import journal
-from kata.grading import journals
+from kata.grading import journals, sandbox
 from kata.grading.journals import SIZE_LIMIT, JournalRefused, read_journal
 from kata.grading.submission import EXPECTED, read_submission
 from kata.learner import submit
@@ -136,3 +137,32 @@ def test_make_submit_hands_in_the_exercise_files_even_when_the_journal_cannot_be
     assert submit.main([], exercises=tmp_path / "learner" / "exercises", journal_path=path, out=out) == 0
     assert sorted(zipfile.ZipFile(out).namelist()) == sorted(f"exercises/{n}" for n in EXPECTED)
     assert "9 exercise files and no journal: " in capsys.readouterr().out
+
+
+SANDBOXES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None,
+                                                                 reason="bwrap is not installed")), "kernel"]
+
+
+@pytest.mark.parametrize("kind", SANDBOXES)
+def test_in_the_graders_sandbox_the_reader_reads_a_journal_and_a_subverted_one_writes_nothing(
+        kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a crafted journal take over SQLite, the reader is what it controls: confined as the
+    grading child is (no view of the grader's files in bubblewrap; a throwaway user otherwise).
+    Run unconfined, the same subverted reader does overwrite the file."""
+    reader = sandbox.choose(kind).reader(journals.READER.parent)
+    path = written(tmp_path / "learner")
+    assert read_journal(path.read_bytes(), python=reader) == journal.runs(path)
+    target = tmp_path / "grades.csv"  # what a reader taken over would forge
+    target.write_text("honest\n")
+    os.chmod(tmp_path, 0o755)
+    subverted = tmp_path / "subverted.py"
+    subverted.write_text(f"open({str(target)!r}, 'w').write('forged')\n")
+    monkeypatch.setattr(journals, "READER", subverted)
+    assert refusal_with(path.read_bytes(), reader).startswith("its reader stopped")
+    assert target.read_text() == "honest\n"
+
+
+def refusal_with(data: bytes, reader: list[str]) -> str:
+    with pytest.raises(JournalRefused) as refused:
+        read_journal(data, python=reader)
+    return str(refused.value)
