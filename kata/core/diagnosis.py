@@ -58,8 +58,9 @@ class Diagnosis:
 
     @property
     def heading(self) -> str:
-        visits = "backward() visits it" if self.your_backward else "the kata's own walk visits it"
-        return f"Your graph, node by node, root first as {visits}:"
+        # "should": the table's order is the right one, whichever order the learner's backward() took.
+        visits = "backward() should visit it" if self.your_backward else "the kata's own walk visits it"
+        return f"Your graph, node by node, root first, in the order {visits}:"
 
     @property
     def notes(self) -> list[str]:
@@ -146,8 +147,8 @@ def _culprit(rows: list[NodeRow], your_backward: bool) -> tuple[Optional[int], s
             names = ", ".join(str(w.index) for w in wrong)
             return r.index, (f"{r.name} has the right grad, but its operand{'s' * (len(wrong) > 1)} "
                              f"{names} did not get the right share{'s' * (len(wrong) > 1)} from it. "
-                             f"Look at this {r.op}'s _backward"
-                             + (", and at when backward() calls it." if your_backward else "."))
+                             f"Look at the local derivatives this {r.op} records and at _backward, which "
+                             "applies them" + (", and at when backward() calls it." if your_backward else "."))
     return None, ""
 def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) -> str:
     node, root = rows[culprit], rows[-1]
@@ -297,9 +298,9 @@ def _local_derivative_shown(rows: list[NodeRow], culprit: int) -> str:
             continue
         yours = operand.grad / node.grad
         return (f"your {node.op} (node {node.index}) passed node {i} {yours:.6g} times its own grad, "
-                f"so your _backward recorded {yours:.6g} as its local derivative; PyTorch's is "
-                f"{formula} = {right:.6g}. Look at the method that makes a {node.op} node, where it "
-                "says what out._backward adds to each operand.")
+                f"so {yours:.6g} was applied as its local derivative; PyTorch's is "
+                f"{formula} = {right:.6g}. Look at the method that makes a {node.op} node, where "
+                "that local derivative is recorded.")
     return ""
 
 

@@ -217,16 +217,17 @@ def test_a_misconception_that_shows_in_the_results_is_named(learner: Learner, bu
 def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners_number(
         learner: Learner) -> None:
     """tanh's derivative as 1 - x**2 (x its input): one wrong number is no stray factor; the
-    diagnosis says what the learner's _backward recorded and what PyTorch's is."""
+    diagnosis says which local derivative the learner's code applied and what PyTorch's is."""
     verdict = verdict_of(learner(TANH_FROM_INPUT), "value", "test_tanh_passes_one_minus_its_result_squared")
     diagnosis = diagnosis_of(verdict)
     assert diagnosis.cause == "" and verdict.cause == ""
-    assert "recorded 0.75 as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
+    assert "0.75 was applied as its local derivative; PyTorch's is 1 - out**2 = 0.786448" in unfolded(
         diagnosis.render())
     # Exercise 1's cases never call the learner's backward(): the report does not send them there.
-    assert "root first as the kata's own walk visits it" in diagnosis.render()
+    assert "root first, in the order the kata's own walk visits it" in diagnosis.render()
     assert "backward()" not in unfolded(diagnosis.render())
-    assert "Look at this tanh's _backward." in unfolded(diagnosis.render())
+    assert "Look at the local derivatives this tanh records and at _backward, which applies them." in unfolded(
+        diagnosis.render())
 
 
 def test_a_node_listed_twice_in_the_order_is_not_called_an_overwritten_grad(learner: Learner) -> None:
