@@ -267,6 +267,7 @@ class Leg:
     seconds: float  # time worked from first to passed (or to the last check)
     checks_to_pass: Optional[int]  # checks from the first that ran it to the first that passed it, both counted
     causes: dict[str, int]  # each cause met on it, with the checks in a row it lasted the first time
+    unnamed: int  # checks on it that failed with no cause named
 
 
 def legs(runs: list[Run]) -> list[Leg]:
@@ -286,5 +287,6 @@ def legs(runs: list[Run]) -> list[Leg]:
             if streak.exercise == exercise.name:
                 causes.setdefault(streak.cause, streak.runs)
         found.append(Leg(exercise.name, sum(r.current == exercise.name for r in runs), first, passed,
-                         working_seconds(runs, first, end), to_pass, causes))
+                         working_seconds(runs, first, end), to_pass, causes,
+                         sum(r.current == exercise.name and not r.cause for r in runs)))
     return found

@@ -29,6 +29,8 @@ def write(exercises: Path, journal_path: Path, out: Path, spelling: Spelling) ->
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in names:
             archive.write(exercises / name, f"exercises/{name}")
+        if not journal.enabled():
+            return names, "no journal (KATA_JOURNAL=0)"
         if not journal_path.is_file():
             return names, f"no journal (none is kept yet: {spelling.command('check')} starts it)"
         try:

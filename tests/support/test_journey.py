@@ -69,3 +69,8 @@ def test_a_streak_lasts_until_a_check_no_longer_names_its_cause(tmp_path: Path) 
     assert (first.cause, first.runs, first.seconds, first.past) == ("rsub", 2, 4 * MINUTE, True)
     assert (again.runs, again.seconds, again.past) == (2, 2 * MINUTE, True)  # the 44-minute gap is a break
     assert (last.cause, last.runs, last.seconds, last.past) == ("assigns", 1, 0.0, False)
+    (value,) = journal.legs(journal.runs(path))
+    assert value.unnamed == 1 and value.causes == {"rsub": 2, "assigns": 1}  # the first rsub streak: 2
+    assert "rsub (2), assigns (1), failing with no cause named (1)" in journey.as_text(journal.runs(path),
+                                                                                        Spelling.MAKE)
+    assert "time worked" in journey.as_html(journal.runs(path))

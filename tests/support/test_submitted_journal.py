@@ -129,14 +129,20 @@ def test_a_refused_or_unreadable_journal_leaves_the_exercise_files_taken(tmp_pat
     assert sorted(taken.files) == sorted(EXPECTED) and taken.journal_refused == "it is larger than 24 MB"
 
 
-def test_make_submit_hands_in_the_exercise_files_even_when_the_journal_cannot_be_read(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_submit_hands_in_the_exercise_files_alone_when_the_journal_is_unreadable_or_kept_back(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     path = written(tmp_path / "learner")
     path.write_bytes(b"edited by hand")
     out = tmp_path / "submission.zip"
     assert submit.main([], exercises=tmp_path / "learner" / "exercises", journal_path=path, out=out) == 0
     assert sorted(zipfile.ZipFile(out).namelist()) == sorted(f"exercises/{n}" for n in EXPECTED)
     assert "9 exercise files and no journal: " in capsys.readouterr().out
+    written(tmp_path / "private")
+    monkeypatch.setenv("KATA_JOURNAL", "0")  # and when the learner keeps it to themselves
+    assert submit.main([], exercises=tmp_path / "private" / "exercises",
+                       journal_path=tmp_path / "private" / ".kata" / "journal", out=out) == 0
+    assert ".kata/journal" not in zipfile.ZipFile(out).namelist()
+    assert "no journal (KATA_JOURNAL=0)" in capsys.readouterr().out
 
 
 SANDBOXES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(shutil.which("bwrap") is None,
