@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+from pathlib import Path
+
 
 class Cause(str):
     """The explanation itself, so every report that prints a cause prints it unchanged; `name` is the
@@ -37,3 +41,18 @@ NO_OUT_GRAD = Misconception("`* out.grad` missing",
 def name_of(cause: str) -> str:
     """The short name of a cause, or "" for none."""
     return cause.name if isinstance(cause, Cause) else ""
+
+
+@functools.cache
+def known_names() -> frozenset[str]:
+    """Every short name a cause can have: the first argument of each Cause(...) and Misconception(...)
+    in kata/core, each a literal (tests/support/test_class_journey.py holds them to it). A class report
+    tells these from free text a learner typed into their journal."""
+    names = set()
+    for source in Path(__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("Cause", "Misconception") and node.args
+                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                names.add(node.args[0].value)
+    return frozenset(names)

@@ -9,6 +9,7 @@ zips are then graded with --report. Nothing here writes a journal's rows: make c
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sqlite3
@@ -32,7 +33,7 @@ PATHS: dict[str, list[Step]] = {
     "bo": [(1, ()), (3, (ASSIGNS,)), (3, (ASSIGNS,)), (3, (ASSIGNS,)), (3, ())],
     "cy": [(2, (SELF_MINUS_OTHER,)), (3, (NOT_REVERSED,)), (3, (NOT_REVERSED,)), (CORE, ())],
     "dee": [(CORE, ())],  # works with KATA_JOURNAL=0: hands in no journal
-    "eve": [(1, ()), (CORE, ())],  # then edits her journal: markup where a cause's name goes
+    "eve": [(1, ()), (CORE, ())],  # then edits her journal: markup for causes, the bonus passed
     "fox": [(1, ()), (CORE, ())],  # then hands in a zip whose journal is not a database
 }
 NO_JOURNAL = "dee"
@@ -85,9 +86,12 @@ def make_class(folder: Path) -> list[Path]:
         if not cache.exists():
             shutil.copytree(copy / ".kata", template / ".kata", ignore=lambda d, names: [
                 n for n in names if n != "oracle-cache.json"])
-        if learner == EDITED:
+        if learner == EDITED:  # markup for every cause, and every exercise passing at the last check
             with sqlite3.connect(copy / ".kata" / "journal") as db:
                 db.execute("UPDATE runs SET cause = ? WHERE cause != ''", (MARKUP,))
+                every = json.dumps({e.name: [1, 1] for e in EXERCISES})
+                db.execute("UPDATE runs SET results = ?, current = '' WHERE id = (SELECT MAX(id) FROM runs)",
+                           (every,))
         done = make(copy, "submit")
         assert "Hand in this file" in done.stdout, done.stdout + done.stderr
         zipped = folder / f"{learner}.zip"

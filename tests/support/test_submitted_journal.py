@@ -32,6 +32,19 @@ def written(folder: Path, checks: int = 3) -> Path:
     return path
 
 
+TABLES_REFUSED = "its tables are not a journal's, as make check creates them"
+
+
+def checked_on_every_row(path: Path) -> bytes:
+    """The journal's rows in a table whose CHECK constraint burns CPU on every row it is checked on."""
+    rows = sqlite3.connect(path).execute("SELECT * FROM runs").fetchall()
+    crafted = path.with_name("crafted")
+    with sqlite3.connect(crafted) as db:
+        db.executescript(journal.SCHEMA.replace("cause TEXT", "cause TEXT CHECK (length(hex(zeroblob(100000000))))"))
+        db.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return crafted.read_bytes()
+
+
 def refusal(data: bytes) -> str:
     with pytest.raises(JournalRefused) as refused:
         read_journal(data, now=NOW)
@@ -74,15 +87,21 @@ def test_make_submit_zips_the_exercise_files_and_the_journal_and_the_grader_take
     (lambda path: path.read_bytes()[:5000], "SQLite cannot read it"),
     (lambda path: b"\0" * (SIZE_LIMIT + 1), "it is larger than 24 MB"),
     (lambda path: altered(path, "CREATE TRIGGER t AFTER INSERT ON latest BEGIN DELETE FROM runs; END"),
-     "it holds other tables than a journal's"),
-    (lambda path: altered(path, "CREATE VIEW evil AS SELECT * FROM runs"), "it holds other tables than a journal's"),
-    (lambda path: altered(path, "ALTER TABLE runs ADD COLUMN extra TEXT"), "its table runs has other columns"),
+     TABLES_REFUSED),
+    (lambda path: altered(path, "CREATE VIEW evil AS SELECT * FROM runs"), TABLES_REFUSED),
+    (lambda path: altered(path, "ALTER TABLE runs ADD COLUMN extra TEXT"), TABLES_REFUSED),
+    # Schema code that a check of the file would run on every row: refused before any row is read.
+    (lambda path: altered(path, "ALTER TABLE runs ADD COLUMN burn AS (length(hex(zeroblob(100000000))))"),
+     TABLES_REFUSED),
+    (lambda path: checked_on_every_row(path), TABLES_REFUSED),
     (lambda path: altered(path, "UPDATE runs SET at = 'yesterday' WHERE id = 2"),
      "its check 2 is not as a journal writes it (its date"),
     (lambda path: altered(path, f"UPDATE runs SET at = {NOW + 30 * DAY}"), "its date is not a date"),
     (lambda path: altered(path, "UPDATE runs SET at = 1.7e9 WHERE id = 3"), "its check 3 is dated before"),
-    (lambda path: altered(path, "UPDATE runs SET cause = '" + "x" * 201 + "'"), "cause is not text of at most 200"),
-    (lambda path: altered(path, "UPDATE runs SET cause = x'00ff'"), "it holds bytes where"),
+    (lambda path: altered(path, "UPDATE runs SET cause = '" + "x" * 201 + "'"),
+     "its check 1 has a cause that is not a line of at most 200 characters"),
+    (lambda path: altered(path, "UPDATE runs SET cause = 'red' || char(27) || '[31m'"), "cause that is not a line"),
+    (lambda path: altered(path, "UPDATE runs SET cause = x'00ff'"), "its check 1 holds bytes where"),
     (lambda path: altered(path, """UPDATE runs SET results = '{"value": [5, 2]}'"""), "not cases passed of cases run"),
     (lambda path: altered(path, """UPDATE runs SET results = '{"../etc": [0, 1]}'"""), "not per exercise"),
     (lambda path: altered(path, "UPDATE runs SET results = '[1, 2'"), "its check 1 is not as a journal writes it"),
@@ -90,14 +109,15 @@ def test_make_submit_zips_the_exercise_files_and_the_journal_and_the_grader_take
     (lambda path: altered(path, *["INSERT INTO runs SELECT NULL, at, seconds, current, results, first_failure, "
                                   "cause, snapshot, NULL FROM runs WHERE id = 1" for _ in range(journals.MAX_RUNS)]),
      f"it holds {journals.MAX_RUNS + 3} checks, more than the {journals.MAX_RUNS} read"),
-], ids=["random bytes", "cut short", "oversized", "a trigger", "a view", "another column", "a date as text",
-        "a date to come", "dates out of order", "a long cause", "bytes as text", "more passed than run",
+], ids=["random bytes", "cut short", "oversized", "a trigger", "a view", "another column", "a generated column",
+        "a check constraint", "a date as text", "a date to come", "dates out of order", "a long cause",
+        "a terminal escape", "bytes as text", "more passed than run",
         "an unknown exercise", "results not JSON", "an unknown current exercise", "too many checks"])
 def test_a_journal_not_as_make_check_writes_it_is_refused_with_a_reason(tmp_path: Path, make, says: str) -> None:  # type: ignore[no-untyped-def]
     assert says in refusal(make(written(tmp_path)))
 
 
-def test_a_reader_that_crashes_or_hangs_costs_the_journal_alone(tmp_path: Path,
+def test_a_reader_that_crashes_hangs_or_floods_costs_the_journal_alone(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = written(tmp_path).read_bytes()
     crash, hang = tmp_path / "crash.py", tmp_path / "hang.py"
@@ -108,6 +128,11 @@ def test_a_reader_that_crashes_or_hangs_costs_the_journal_alone(tmp_path: Path,
     monkeypatch.setattr(journals, "READER", hang)
     monkeypatch.setattr(journals, "READ_SECONDS", 0.5)
     assert refusal(data) == "reading it took over 0.5 s"
+    flood = tmp_path / "flood.py"  # a reader taken over, writing past what a journal's records take
+    flood.write_text("import sys\nsys.stdout.write('[' * (1 << 20) * 40)\n")
+    monkeypatch.setattr(journals, "READER", flood)
+    monkeypatch.setattr(journals, "READ_SECONDS", 30.0)
+    assert refusal(data) == "its records are larger than a journal's"
 
 
 def test_a_refused_or_unreadable_journal_leaves_the_exercise_files_taken(tmp_path: Path) -> None:
