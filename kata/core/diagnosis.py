@@ -170,7 +170,9 @@ def _cause(rows: list[NodeRow], culprit: int, seed: float, your_backward: bool) 
                      "first), and let _backward add to the operands' grads.")
     operands = [rows[i] for i in dict.fromkeys(node.operands)]
     overwritten = next((o for o in operands if not o.grad_ok and o.uses >= 2 and _one_share(o, rows)), None)
-    if overwritten is not None:
+    # An operand only this node uses shows its _backward's own share: wrong there, the fault is in
+    # what _backward passes on, and a shared operand's grad equal to one share is a coincidence.
+    if overwritten is not None and all(o.grad_ok for o in operands if o.uses == 1):
         return Cause("`=` instead of `+=`",
                      f"node {overwritten.index} is used {overwritten.uses} times and its grad is the "
                      f"share of one of its users ({overwritten.grad:g}), not the sum of all of them "

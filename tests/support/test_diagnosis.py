@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 from kata.core.cases import Case, CompareMode, Instance, Result, cases_of
+from kata.core.cause import name_of
 from kata.core.compare import Row, Verdict, judge
 from kata.core.diagnosis import Diagnosis, diagnose, uses_your_backward
 from kata.core.graph import TracedNode
@@ -228,6 +229,17 @@ def test_a_local_derivative_from_the_input_names_no_cause_and_shows_the_learners
     assert "backward()" not in unfolded(diagnosis.render())
     assert "Look at the local derivatives this tanh records and at _backward, which applies them." in unfolded(
         diagnosis.render())
+
+
+def test_a_missing_out_grad_is_not_called_an_overwritten_grad_where_one_share_matches_by_chance(
+        learner: Learner) -> None:
+    """a = 1.5 used by b = 2a and c = a + 1: without `* out.grad`, a gets 1 + 2 = 3, which is by
+    chance c's share (1 * 3). The + node's own operand, the constant 1, shows its _backward is at
+    fault: it got 1, not 3."""
+    verdict = verdict_of(learner(NO_OUT_GRAD), "backward", "test_a_node_used_by_two_nodes_waits_for_both")
+    assert name_of(diagnosis_of(verdict).cause) == "`* out.grad` missing"
+    assigned = verdict_of(learner(ASSIGNS), "backward", "test_a_node_used_by_two_nodes_waits_for_both")
+    assert name_of(diagnosis_of(assigned).cause) == "`=` instead of `+=`"
 
 
 def test_a_node_listed_twice_in_the_order_is_not_called_an_overwritten_grad(learner: Learner) -> None:
