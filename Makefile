@@ -5,7 +5,7 @@ PYTHON ?= python3
 KATA := @$(PYTHON) -m kata --via make
 
 .DEFAULT_GOAL := help
-.PHONY: help check watch journey submit hint reset demo graph lab test clean
+.PHONY: help check watch journey step submit hint reset demo graph lab test clean
 
 help:
 	$(KATA) help
@@ -15,6 +15,8 @@ watch:
 	$(KATA) watch
 journey:
 	$(KATA) journey
+step:
+	$(KATA) step $(if $(CASE),--case $(CASE))
 submit:
 	$(KATA) submit
 hint:

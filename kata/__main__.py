@@ -78,6 +78,11 @@ def _journey(args: argparse.Namespace, rest: list[str]) -> int:
     return journey.main(rest, spelling=Spelling(args.via))
 
 
+def _step(args: argparse.Namespace, rest: list[str]) -> int:
+    from kata.learner import step
+    return step.main(rest, spelling=Spelling(args.via))
+
+
 def _submit(args: argparse.Namespace, rest: list[str]) -> int:
     from kata.learner import submit
     return submit.main(rest, spelling=Spelling(args.via))
@@ -218,6 +223,9 @@ _EVERY_TARGET = (
     Target("journey", "make journey", "python -m kata journey",
            "Your path so far, from your journal: checks, time and causes met per exercise.", _journey,
            passes_on=True),
+    Target("step", "make step [CASE=name]", "python -m kata step [--case name]",
+           "Step through your backward pass call by call beside PyTorch's, in demo/step.html.", _step,
+           passes_on=True),
     Target("submit", "make submit", "python -m kata submit",
            "Write submission.zip, what you hand in: your exercise files and your journal.", _submit,
            passes_on=True),
@@ -350,7 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepare(target.needs)  # also when running in .venv: requirements may have changed since
         if not _running_in_environment():
             return _into_environment(argv)
-    return target.run(args, rest)
+    try:
+        return target.run(args, rest)
+    except BrokenPipeError:  # the reader stopped (| head): the rest goes nowhere, as at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -140,7 +140,8 @@ def child_main() -> None:
         for exercise, name, seed, timeout in request.get("instances", []):
             instance = Instance(next(c for c in cases_of(exercise) if c.name == name), seed)
             jobs.append((instance.key, timeout,
-                         functools.partial(_run, instance, impl, setup.get("cross_check") is True)))
+                         functools.partial(_run, instance, impl, setup.get("cross_check") is True,
+                                           setup.get("record_steps") is True)))
         for key, timeout, job in jobs:
             watchdog.start(key, timeout, hangs)
             try:
@@ -163,8 +164,8 @@ def _import(module: str, impl: Implementation) -> dict[str, Any]:
     return {}
 
 
-def _run(instance: Instance, impl: Implementation, cross_check: bool) -> dict[str, Any]:
-    outcome = run_in_process(instance, impl)
+def _run(instance: Instance, impl: Implementation, cross_check: bool, record_steps: bool) -> dict[str, Any]:
+    outcome = run_in_process(instance, impl, record_steps)
     if cross_check and outcome.graph is not None:
         outcome = replace(outcome, numerical=_numerically(outcome.graph, outcome.seed, impl))
     if outcome.result is not None:

@@ -19,6 +19,7 @@ from kata.core.cases import Instance, Result
 from kata.core.graph import ContractError, TracedNode, nodes_in_order, numbers_only, traced
 from kata.core.implementation import Implementation
 from kata.core.scenario_tools import TRACED
+from kata.core.steps import Call, calls_on, checked_calls, recording
 
 PRINTED_LIMIT = 2000  # characters of the learner's own prints kept for a report
 GRAPH_LIMIT = 200  # nodes: a larger traced graph is not shown node by node
@@ -55,11 +56,15 @@ class Outcome:
     seed: float = 1.0  # the grad its root was seeded with
     # Its leaves' grads as the learner's own numerical_gradient (exercise 0) estimates them.
     numerical: Optional[list[float]] = None
+    steps: Optional[list[Call]] = None  # each _backward call on the traced graph, when asked for (make step)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         if self.graph is not None:  # each node as the list it travels as
             data["graph"] = [[n.op, n.label, n.data, n.grad, list(n.operands)] for n in self.graph]
+        if self.steps is not None:
+            data["steps"] = [[c.node, c.grad, list(c.operands), list(c.before), list(c.after),
+                              None if c.local_grads is None else list(c.local_grads)] for c in self.steps]
         return data
 
     @staticmethod
@@ -71,13 +76,15 @@ class Outcome:
         problem = data.get("problem")
         if problem is not None and not isinstance(problem, dict):
             raise ValueError("an outcome's problem must be a JSON object")
+        graph = _graph(data.get("graph"))
         return Outcome(
             result=data.get("result"),
             problem=None if problem is None else _child_problem(problem),
             printed=_text(data.get("printed"), PRINTED_LIMIT),
-            graph=_graph(data.get("graph")),
+            graph=graph,
             seed=_finite(data.get("seed")) or 1.0,
             numerical=_numbers(data.get("numerical")),
+            steps=checked_calls(data.get("steps"), graph),
         )
 
 
@@ -141,36 +148,48 @@ def _graph(value: Any) -> Optional[list[TracedNode]]:
     return graph
 
 
-def run_in_process(instance: Instance, impl: Any) -> Outcome:
-    """Run the scenario here and now; any exception becomes a Problem, never escapes."""
+def run_in_process(instance: Instance, impl: Any, record_steps: bool = False) -> Outcome:
+    """Run the scenario here and now; any exception becomes a Problem, never escapes.
+    record_steps: also each _backward call on the traced graph (make step)."""
     printed = io.StringIO()
     TRACED.clear()
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(recording(impl.Value)) if record_steps and _has_value(impl) else None
+        try:
+            with contextlib.redirect_stdout(printed):
+                result = instance.build(impl)
+        except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
+            kind = ProblemKind.CONTRACT if isinstance(error, ContractError) else ProblemKind.RAISED
+            message = str(error) if kind is ProblemKind.CONTRACT else one_line(error)
+            problem = Problem(kind, message, _place(error, impl))
+            return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
+    graph, seed, nodes = _traced_graph()
+    steps = calls_on(raw, nodes) if raw is not None and graph is not None else None
+    return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed, steps=steps)
+
+
+def _has_value(impl: Any) -> bool:
     try:
-        with contextlib.redirect_stdout(printed):
-            result = instance.build(impl)
-    except (Exception, SystemExit) as error:  # SystemExit too: a stray exit() is the learner's bug
-        kind = ProblemKind.CONTRACT if isinstance(error, ContractError) else ProblemKind.RAISED
-        message = str(error) if kind is ProblemKind.CONTRACT else one_line(error)
-        problem = Problem(kind, message, _place(error, impl))
-        return Outcome(problem=problem, printed=printed.getvalue()[:PRINTED_LIMIT])
-    graph, seed = _traced_graph()
-    return Outcome(result=result, printed=printed.getvalue()[:PRINTED_LIMIT], graph=graph, seed=seed)
+        return isinstance(impl.Value, type)
+    except (Exception, SystemExit):  # not written yet, or its module does not import: the case says so
+        return False
 
 
-def _traced_graph() -> tuple[Optional[list[TracedNode]], float]:
-    """The last traced graph as plain data, or None if there is none, it cannot be walked, or a
-    data or grad in it is not a number."""
+def _traced_graph() -> tuple[Optional[list[TracedNode]], float, list[Any]]:
+    """The last traced graph as plain data, and its nodes; the graph is None if there is none, it
+    cannot be walked, or a data or grad in it is not a number."""
     if not TRACED:
-        return None, 1.0
+        return None, 1.0, []
     root, seed = TRACED[-1]
     TRACED.clear()
     try:
-        if len(nodes_in_order(root)) > GRAPH_LIMIT:
-            return None, seed
+        nodes = nodes_in_order(root)
+        if len(nodes) > GRAPH_LIMIT:
+            return None, seed, []
         graph = traced(root)
     except Exception:  # a learner's half-built Value: no diagnosis, but no crash either
-        return None, seed
-    return (graph if numbers_only(graph) else None), seed
+        return None, seed, []
+    return (graph if numbers_only(graph) else None), seed, nodes
 
 
 @functools.cache

@@ -57,11 +57,12 @@ class Session:
 
     def __init__(self, package: str, search_path: Optional[Path] = None,
                  command: ChildCommand = LOCAL, stop_after_timeout: bool = False,
-                 deadline: Optional[float] = None, cross_check: bool = False) -> None:
+                 deadline: Optional[float] = None, cross_check: bool = False, record_steps: bool = False) -> None:
         # cross_check: make check's report sets a failing graph beside the learner's own numerical
         # gradient, so the child computes it; the grader does not show it, so does not pay for it.
+        # record_steps: each _backward call on a traced graph, for make step alone.
         self.setup: dict[str, Any] = {"package": package, "search_path": str(search_path or ""),
-                                      "cross_check": cross_check}
+                                      "cross_check": cross_check, "record_steps": record_steps}
         self.command = command
         # make check's choice: after one case hangs, the rest of the run would most likely hang
         # too, one time limit each, so they are reported as not run; the grader runs them all.

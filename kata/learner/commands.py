@@ -17,17 +17,19 @@ class Spelling(Enum):
     PYTHON = "python"  # python -m kata, the twin of every make target
     NOTEBOOK = "notebook"
 
-    def command(self, target: str, exercise: str = "", *, yes: bool = False, every: bool = False) -> str:
-        """The command a learner types for target, with the exercise (make's EX=), make's YES=1 and
-        make's ALL=1 (every failing case in full)."""
+    def command(self, target: str, exercise: str = "", *, yes: bool = False, every: bool = False,
+                case: str = "") -> str:
+        """The command a learner types for target, with the exercise (make's EX=), make's YES=1,
+        make's ALL=1 (every failing case in full) and make's CASE= (make step's case)."""
         if self is Spelling.NOTEBOOK:
-            if target == "check":
-                arguments = [f'"{exercise}"'] * bool(exercise) + ["every=True"] * every
-                return f"check({', '.join(arguments)})"
+            if target in ("check", "step"):
+                arguments = ([f'"{exercise}"'] * bool(exercise) + [f'"{case}"'] * bool(case)
+                             + ["every=True"] * every)
+                return f"{target}({', '.join(arguments)})"
             words = [target] + [exercise] * bool(exercise) + ["--yes"] * yes + ["--all"] * every
             return "kata(" + ", ".join('"' + word + '"' for word in words) + ")"
         if self is Spelling.MAKE:
             return " ".join(["make", target] + [f"EX={exercise}"] * bool(exercise) + ["YES=1"] * yes
-                            + ["ALL=1"] * every)
+                            + ["ALL=1"] * every + [f"CASE={case}"] * bool(case))
         return " ".join(["python -m kata", target] + [exercise] * bool(exercise) + ["--yes"] * yes
-                        + ["--all"] * every)
+                        + ["--all"] * every + ["--case", case] * bool(case))

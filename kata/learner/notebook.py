@@ -1,9 +1,10 @@
 """make check from a Jupyter notebook: the same report, as HTML, with the failing graph drawn.
 
-    from kata.learner.notebook import check, graph, journey, kata
+    from kata.learner.notebook import check, graph, journey, kata, step
     check("value")    # one exercise; check() for the whole path
     graph()           # make graph: a small neuron built with your Value, drawn inline
     journey()         # make journey: your path so far, from your journal
+    step()            # make step: your backward pass call by call, beside PyTorch's, inline
     kata("hint")      # any other target: make hint, from whatever folder the notebook is in
 
 To write an exercise in a cell instead of in its file:
@@ -121,6 +122,34 @@ def journey() -> Message:
     from kata.learner.journey import as_text
 
     return Message(as_text(journal.runs(), Spelling.NOTEBOOK))
+
+
+def step(case: str = "", package: str = "exercises") -> Any:
+    """make step in a cell: the first failing case's backward pass (or case's, by name), one
+    _backward call at a time beside PyTorch's numbers, on the same page make step writes."""
+    from kata.learner import step as stepping
+    from kata.learner.step_page import as_html
+
+    try:
+        instance = stepping.find_case(case, package, Spelling.NOTEBOOK)
+        walk = stepping.walk_for(instance, stepping.run_recorded(instance, package))
+    except stepping.NothingToStep as reason:
+        return Message(str(reason))
+    return Page(as_html(walk), stepping.summary(walk))
+
+
+@dataclass(frozen=True)
+class Page:
+    """A whole page shown inline: in its own frame, so that its script and styles keep to it."""
+    html: str
+    text: str  # what it says, outside Jupyter
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe srcdoc="{html_text(self.html)}" style="width: 100%; height: 760px; border: 0" '
+                'sandbox="allow-scripts"></iframe>')
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def graph(package: str = "exercises") -> Any:

@@ -20,8 +20,8 @@ from kata.repository import ROOT
 from tests.support.test_diagnosis import NOT_REVERSED
 
 PLAIN_ENGINE = Path(__file__).parent / "plain_engine"
-LEARNER_TARGETS = ["help", "check", "watch", "journey", "submit", "hint", "reset", "demo", "graph", "lab", "test",
-                   "clean"]
+LEARNER_TARGETS = ["help", "check", "watch", "journey", "step", "submit", "hint", "reset", "demo", "graph", "lab",
+                   "test", "clean"]
 
 
 def release(folder: Path, exercises: Path | None = None) -> Path:
@@ -76,6 +76,7 @@ def test_its_make_help_lists_the_learners_targets_and_its_makefile_has_no_other(
     (["check"], "Every case agrees with PyTorch"),
     (["watch", "--max-runs", "1"], "Watching exercises/"),
     (["journey"], "Your journ"),  # "Your journey: ...", or "Your journal is empty" before any check
+    (["step"], "Wrote demo/step.html"),  # every case passes: a correct pass of backward's first case
     (["submit"], "Hand in this file"),
     (["hint", "value"], "tier 1 of 3"),
     (["demo", "--steps", "2"], "demo/"),
