@@ -131,11 +131,12 @@ def step(case: str = "", package: str = "exercises") -> Any:
     from kata.learner.step_page import as_html
 
     try:
-        instance = stepping.find_case(case, package, Spelling.NOTEBOOK)
-        walk = stepping.walk_for(instance, stepping.run_recorded(instance, package))
+        chosen = stepping.find_case(case, package, Spelling.NOTEBOOK)
+        walk = stepping.walk_for(chosen.instance, stepping.run_recorded(chosen.instance, package))
     except stepping.NothingToStep as reason:
         return Message(str(reason))
-    return Page(as_html(walk), stepping.summary(walk))
+    news = "\n".join([chosen.why] * bool(chosen.why) + [stepping.summary(walk, chosen.failing)])
+    return Page(as_html(walk, news), news)
 
 
 @dataclass(frozen=True)

@@ -36,10 +36,10 @@ class Share:
     """What one call gave one operand: yours, then PyTorch's (None where PyTorch's op is unknown)."""
 
     node: int
-    local: Optional[float]  # the local derivative your code applied (None if it cannot be told)
+    local: Optional[float]  # the local derivative your Value recorded (_local_grads), if it keeps them
     expected_local: Optional[float]
     share: float  # the grad added to the operand: its grad after the call less before
-    expected_share: Optional[float]  # PyTorch's local derivative times the node's complete grad
+    expected_share: Optional[float]  # PyTorch's local derivative times the node's complete grad (0 on a repeat)
     after: float  # the operand's grad after the call
     expected_after: Optional[float]  # PyTorch's grad so far, with the calls made in your order
     wrong: bool  # the share differs from PyTorch's
@@ -50,27 +50,36 @@ class Step:
     node: int  # the node whose _backward ran
     grad: float  # its grad as it ran
     expected_grad: float  # PyTorch's: the node's complete grad
-    complete: bool  # whether every node that uses it had run its _backward before it
-    waiting_on: list[int]  # those that had not, if any
+    complete: bool  # whether its grad was complete as it ran (COMPLETE)
+    waiting_on: list[int]  # the nodes that use it and had not passed a complete grad's share on yet
+    repeat_of: Optional[int]  # the earlier call that ran this node's _backward, if this is a second run
     shares: list[Share]
-    seen: list[str]  # what the recorded numbers of a wrong share show, in plain words
+    seen: list[str]  # what the recorded numbers show where they differ, in plain words
 
     @property
     def wrong(self) -> bool:
-        return any(s.wrong for s in self.shares)
+        return any(s.wrong for s in self.shares) or bool(self.seen)
+
+
+# A node's grad is complete once every node that uses it has passed its share on from a complete grad
+# of its own: only then has it all it will get, and is it what PyTorch's is.
+COMPLETE = "every node that uses it had passed its share on, from a complete grad of its own"
 
 
 @dataclass(frozen=True)
 class Walk:
     """A backward pass, call by call, with everything the page shows."""
 
-    title: str  # the case's
+    title: str  # the case's, with its seed
+    order: str  # whose order the calls were made in: "your backward()", or the kata's own walk
     graph: list[TracedNode]
     expected: list[tuple[float, float]]  # PyTorch's (data, grad) of each node
     initial: list[float]  # each node's grad before the first call: yours
-    expected_initial: list[float]  # and PyTorch's: the root seeded, nothing else yet
+    complete_after: list[Optional[int]]  # the call after which each node's grad is complete (-1: from the start)
     steps: list[Step]
-    words: list[str]  # the diagnosis's sentences, for the first wrong step
+    words: list[str]  # make check's likely cause for the whole graph, or what its numbers show
+    after_words: list[str]  # grads that changed after the last call, outside any _backward
+    ends_right: bool  # every node ends with PyTorch's grad
 
     @property
     def first_wrong(self) -> Optional[int]:
@@ -78,67 +87,115 @@ class Walk:
 
     def to_json(self) -> dict[str, Any]:
         return {"title": self.title, "graph": [list(n[:4]) + [list(n.operands)] for n in self.graph],
-                "expected": self.expected, "initial": self.initial, "expectedInitial": self.expected_initial,
+                "expected": self.expected, "initial": self.initial, "completeAfter": self.complete_after,
                 "steps": [{**asdict(s), "wrong": s.wrong} for s in self.steps], "firstWrong": self.first_wrong,
-                "words": self.words}
+                "words": self.words, "afterWords": self.after_words, "completeWords": COMPLETE}
 
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def walk_of(title: str, graph: list[TracedNode], calls: list[Call], diagnosis: Diagnosis) -> Walk:
-    """The calls your backward() made, each beside what PyTorch's numbers say it should give."""
+def walk_of(title: str, order: str, graph: list[TracedNode], calls: list[Call], diagnosis: Diagnosis) -> Walk:
+    """The calls made, each beside what PyTorch's numbers say it should give."""
     rows = diagnosis.rows
-    expected = [(r.expected_data, r.expected_grad) for r in rows]
     users: list[list[int]] = [[] for _ in graph]
     for i, node in enumerate(graph):
         for j in dict.fromkeys(node.operands):
             users[j].append(i)
-    initial = _initial(graph, calls)
+    complete_after = _complete_after(graph, calls, users)
+    state = _initial(graph, calls)  # your grads as the calls leave them
+    initial = list(state)
     expected_so_far = [0.0] * len(graph)
     expected_so_far[-1] = rows[-1].expected_grad  # the root, seeded
-    expected_initial = list(expected_so_far)
-    ran: set[int] = set()
+    first_run: dict[int, int] = {}
     steps = []
-    for call in calls:
+    for k, call in enumerate(calls):
         node = graph[call.node]
+        repeat_of = first_run.setdefault(call.node, k)
+        repeat = repeat_of != k  # PyTorch runs each node's backward once: a second run should add nothing
+        seen = [f"Its _backward runs a second time: call {repeat_of + 1} ran it already. PyTorch's backward "
+                "runs each node's once, so this adds a share twice."] if repeat else []
+        seen += _changed_between(call, state)
         derivatives = local_derivatives(rows[call.node], rows)
         shares = []
-        for k, j in enumerate(call.operands):
+        for position, j in enumerate(call.operands):
             places = [p for p, operand in enumerate(node.operands) if operand == j]
-            yours = call.after[k] - call.before[k]
-            local = (sum(call.local_grads[p] for p in places) if call.local_grads is not None
-                     else (yours / call.grad if call.grad != 0.0 else None))
+            yours = call.after[position] - call.before[position]
+            local = sum(call.local_grads[p] for p in places) if call.local_grads is not None else None
             expected_local = sum(derivatives[p][0] for p in places) if derivatives is not None else None
-            expected_share = expected_local * rows[call.node].expected_grad if expected_local is not None else None
+            expected_share = (None if expected_local is None
+                              else 0.0 if repeat else expected_local * rows[call.node].expected_grad)
             if expected_share is not None:
                 expected_so_far[j] += expected_share
-            shares.append(Share(j, local, expected_local, yours, expected_share, call.after[k],
-                                expected_so_far[j] if expected_share is not None else None,
-                                expected_share is not None and not _close(yours, expected_share)))
-        waiting = [u for u in users[call.node] if u not in ran]
-        steps.append(Step(call.node, call.grad, rows[call.node].expected_grad, not waiting, waiting, shares,
-                          [line for share in shares if share.wrong for line in _seen(call, share)]))
-        ran.add(call.node)
-    return Walk(title, graph, expected, initial, expected_initial, steps, diagnosis.notes)
+            share = Share(j, local, expected_local, yours, expected_share, call.after[position],
+                          expected_so_far[j] if expected_share is not None else None,
+                          expected_share is not None and not _close(yours, expected_share))
+            shares.append(share)
+            if share.wrong and not repeat:
+                seen += _seen(call, share)
+            state[j] = call.after[position]
+        waiting = [u for u in users[call.node]
+                   if not any(c.node == u and _complete_before(complete_after, u, i) for i, c in enumerate(calls[:k]))]
+        steps.append(Step(call.node, call.grad, rows[call.node].expected_grad,
+                          _complete_before(complete_after, call.node, k), waiting,
+                          repeat_of if repeat else None, shares, seen))
+    after_words = [f"After the last call, node {i}'s grad changed from {mine:.6g} to {float(node.grad):.6g}, "
+                   "outside any _backward." for i, (node, mine) in enumerate(zip(graph, state))
+                   if not _close(float(node.grad), mine)]
+    return Walk(title, order, graph, [(r.expected_data, r.expected_grad) for r in rows], initial, complete_after,
+                steps, diagnosis.notes[1:] if diagnosis.culprit is not None else diagnosis.notes, after_words,
+                all(r.grad_ok for r in rows))
+
+
+def _complete_before(complete_after: list[Optional[int]], node: int, call: int) -> bool:
+    """Whether the node's grad was complete as call ran."""
+    done = complete_after[node]
+    return done is not None and done < call
+
+
+def _complete_after(graph: list[TracedNode], calls: list[Call], users: list[list[int]]) -> list[Optional[int]]:
+    """For each node, the call after which its grad is complete (-1: the root, from the start; None:
+    never), from the root down: a user's share counts once it passed it on from a complete grad."""
+    complete: list[Optional[int]] = [None] * len(graph)
+    for j in reversed(range(len(graph))):  # each node's users come after it in the graph
+        if not users[j]:
+            complete[j] = -1 if j == len(graph) - 1 else None
+            continue
+        passed = []
+        for u in users[j]:
+            ready = complete[u]
+            run = next((k for k, c in enumerate(calls) if c.node == u and ready is not None and k > ready), None)
+            passed.append(run)
+        complete[j] = None if None in passed else max(p for p in passed if p is not None)
+    return complete
+
+
+def _changed_between(call: Call, state: list[float]) -> list[str]:
+    """Grads that changed since the call before, outside any _backward (a reset, say)."""
+    return [f"Before this call, node {j}'s grad changed from {state[j]:.6g} to {before:.6g}, outside any "
+            "_backward." for j, before in [(call.node, call.grad), *zip(call.operands, call.before)]
+            if not _close(before, state[j])]
 
 
 def _seen(call: Call, share: Share) -> list[str]:
-    """What this call's numbers show about one wrong share: facts of the recording, never a guess."""
+    """What this call's numbers show about one wrong share: facts of the recording, never a guess.
+    Your local derivative is known where your Value keeps _local_grads; else PyTorch's stands in."""
     j, before = share.node, share.after - share.share
     seen = []
     if share.local is not None and share.expected_local is not None and not _close(share.local, share.expected_local):
         seen.append(f"Your local derivative for node {j} is {share.local:.6g}; PyTorch's is "
                     f"{share.expected_local:.6g}.")
-    if share.local is not None and not _close(call.grad, 1.0):
-        given = share.local * call.grad
-        if not _close(before, 0.0) and _close(share.after, given) and not _close(share.share, given):
-            seen.append(f"It set node {j}'s grad to its share, {given:.6g}, instead of adding the share to "
-                        f"the {before:.6g} node {j} had.")
-        elif _close(share.share, share.local) and not _close(share.share, given):
-            seen.append(f"It added the local derivative itself, {share.local:.6g}, to node {j}'s grad, not "
-                        f"the local derivative times the node's grad ({call.grad:.6g}).")
+    used = share.local if share.local is not None else share.expected_local
+    if used is None:
+        return seen
+    given = used * call.grad  # the share this local derivative and this grad make
+    if not _close(before, 0.0) and _close(share.after, given) and not _close(share.share, given):
+        seen.append(f"It set node {j}'s grad to a share, {given:.6g}, instead of adding it to the {before:.6g} "
+                    f"node {j} had.")
+    elif not _close(call.grad, 1.0) and _close(share.share, used) and not _close(share.share, given):
+        seen.append(f"It added the local derivative itself, {used:.6g}, to node {j}'s grad, not the local "
+                    f"derivative times the node's grad ({call.grad:.6g}).")
     return seen
 
 
@@ -157,7 +214,14 @@ class NothingToStep(Exception):
     """Why no backward pass can be shown, and what to do instead."""
 
 
-def find_case(name: str, package: str, spelling: Spelling) -> Instance:
+@dataclass(frozen=True)
+class Chosen:
+    instance: Instance
+    why: str  # why this case, in a sentence: "" when the learner named it
+    failing: bool  # whether make check found it failing
+
+
+def find_case(name: str, package: str, spelling: Spelling, search_path: Optional[Path] = None) -> Chosen:
     """The case named (test_..., or exercise::test_...), or the first failing case of make check
     that traced a graph, or, when nothing fails, the first case of backward: a correct pass."""
     if name:
@@ -166,20 +230,27 @@ def find_case(name: str, package: str, spelling: Spelling) -> Instance:
             if exercise in ("", e.name):
                 found = next((c for c in cases_of(e.name) if c.name == case_name), None)
                 if found is not None:
-                    return found.instances()[0]
-        raise NothingToStep(f"No case is named {name}: the names are the test_... functions in tests/.")
-    scores = check(list(EXERCISES), package)
+                    return Chosen(found.instances()[0], "", False)
+        raise NothingToStep(f"No case is named {name}: the names are the test_... functions in tests/, as in "
+                            f"{spelling.command('step', case='test_a_chain_multiplies_local_derivatives')}.")
+    scores = check(list(EXERCISES), package, search_path)
     failing = next((s for s in scores if not s.passed and not s.blocked_by), None)
     if failing is None:
-        return cases_of("backward")[0].instances()[0]
+        correct = cases_of("backward")[0].instances()[0]
+        return Chosen(correct, "Every exercise checked passes, so here is a correct pass, backward's first case; "
+                             f"{spelling.command('step', case='name')} shows another.", False)
     traced = next((v for v in failing.verdicts if not v.passed and v.graph is not None), None)
     if traced is None:
+        first = failing.first_failure
+        raised = (f" (your code raised {first.problem.message.split(':')[0]} before one was built)"
+                  if first is not None and first.problem is not None else "")
         raise NothingToStep(
-            f"No failing case of {failing.exercise.name} traced a graph to step through (its cases check "
-            f"{'what raises' if failing.first_failure and failing.first_failure.problem else 'numbers'} "
-            f"rather than a backward pass). {spelling.command('check')} explains its first failure; "
-            f"{spelling.command('step', case='name')} steps through any case that traces a graph.")
-    return traced.instance
+            f"Nothing to step through yet: no failing case of {failing.exercise.name} traced a graph{raised}. "
+            f"{spelling.command('check')} explains its first failure. make step shows a backward pass once a "
+            f"failing case traces one, as backward's cases do; {spelling.command('step', case='name')} steps "
+            "through any case that traces a graph.")
+    return Chosen(traced.instance, f"The first failing case that traced a graph: {traced.instance.case.title}.",
+                  True)
 
 
 def run_recorded(instance: Instance, package: str, search_path: Optional[Path] = None) -> Outcome:
@@ -188,41 +259,62 @@ def run_recorded(instance: Instance, package: str, search_path: Optional[Path] =
         return session.run([instance])[instance.key]
 
 
+def title_of(instance: Instance) -> str:
+    return instance.case.title + ("" if instance.seed is None else f" (seed {instance.seed})")
+
+
 def walk_for(instance: Instance, outcome: Outcome) -> Walk:
+    title = title_of(instance)
     if outcome.problem is not None:
-        raise NothingToStep(f"{instance.case.title}: your code did not finish it ({outcome.problem.message}).")
+        raise NothingToStep(f"{title}: your code did not finish it ({outcome.problem.message}).")
     if outcome.graph is None or not outcome.steps:
-        raise NothingToStep(f"{instance.case.title}: it traced no graph whose _backward calls could be "
-                            "recorded.")
+        raise NothingToStep(f"{title}: it traced no graph whose _backward calls could be recorded.")
+    yours = uses_your_backward(instance.case.exercise)
     diagnosis = diagnose(outcome.graph, outcome.seed, oracle_outcome(instance).graph, NodeCache(NODE_CACHE_PATH),
-                         your_backward=uses_your_backward(instance.case.exercise))
+                         your_backward=yours)
     if diagnosis is None:
-        raise NothingToStep(f"{instance.case.title}: PyTorch cannot rebuild its graph (an operation the kata "
-                            "does not know), so there is nothing to set beside your numbers.")
-    return walk_of(instance.case.title, outcome.graph, outcome.steps, diagnosis)
+        raise NothingToStep(f"{title}: PyTorch cannot rebuild its graph (an operation the kata does not know), "
+                            "so there is nothing to set beside your numbers.")
+    order = "your backward()" if yours else "the kata's own walk (exercise 1's cases call each _backward)"
+    return walk_of(title, order, outcome.graph, outcome.steps, diagnosis)
 
 
-def summary(walk: Walk) -> str:
-    """The page's news in the terminal: where your pass first differs from PyTorch's, or that it does not."""
+def summary(walk: Walk, failing: bool = False) -> str:
+    """The page's news in the terminal: where the pass first differs from PyTorch's, or that it does not."""
+    calls = len(walk.steps)
+    lines = [f"{walk.title}: {calls} _backward call{'s' * (calls != 1)}, in the order {walk.order} made them."]
     first = walk.first_wrong
-    lines = [f"{walk.title}: {len(walk.steps)} _backward calls, in the order your backward() made them."]
     if first is None:
-        lines.append("Every share each call gave agrees with PyTorch's.")
+        if walk.after_words:
+            lines += ["Every call gave the shares PyTorch's numbers give, but grads changed after them:",
+                      *walk.after_words]
+        elif not walk.ends_right:
+            lines += ["Every call gave the shares PyTorch's numbers give, yet not every node ends with PyTorch's "
+                      "grad.", *walk.words]
+        elif failing:
+            lines.append("This graph's pass agrees with PyTorch's, yet the case fails: it checks more than this "
+                         "graph (a case that traces several graphs shows its last). make check says which "
+                         "numbers differ.")
+        else:
+            lines.append("Every share each call gave agrees with PyTorch's: a correct pass.")
         return "\n".join(lines)
     step = walk.steps[first]
-    share = next(s for s in step.shares if s.wrong)
     node = walk.graph[step.node]
-    before = share.after - share.share
-    lines.append(f"The first call whose share differs from PyTorch's is call {first + 1}: node {step.node} "
-                 f"({node.op}) changed node {share.node}'s grad from {before:.6g} to {share.after:.6g}, by "
-                 f"{share.share:.6g}; PyTorch's numbers add {share.expected_share:.6g}.")
-    if not step.complete:
+    lines.append(f"Call {first + 1} is the first that differs from PyTorch's numbers: node {step.node} ({node.op}) "
+                 "runs its _backward.")
+    for share in (s for s in step.shares if s.wrong):
+        lines.append(f"  It changed node {share.node}'s grad from {share.after - share.share:.6g} to "
+                     f"{share.after:.6g}; PyTorch's numbers add {share.expected_share:.6g}.")
+    lines += [f"  {line}" for line in step.seen]
+    if not step.complete and step.repeat_of is None:
         waiting = ", ".join(map(str, step.waiting_on))
-        lines.append(f"Its own grad was not complete yet: node {waiting}, which uses it, had not passed its "
-                     "share on." if len(step.waiting_on) == 1 else
-                     f"Its own grad was not complete yet: nodes {waiting}, which use it, had not passed "
-                     "theirs on.")
-    return "\n".join(lines + walk.words)
+        lines.append(f"  Its own grad was not complete yet: node {waiting}, which uses it, had not passed its "
+                     "share on from a complete grad." if len(step.waiting_on) == 1 else
+                     f"  Its own grad was not complete yet: nodes {waiting}, which use it, had not passed "
+                     "theirs on from complete grads.")
+    if walk.words:
+        lines += ["make check's likely cause, from the whole graph:", *walk.words]
+    return "\n".join(lines)
 
 
 def main(argv: Optional[list[str]] = None, *, spelling: Spelling = Spelling.PYTHON, package: str = "exercises",
@@ -232,16 +324,20 @@ def main(argv: Optional[list[str]] = None, *, spelling: Spelling = Spelling.PYTH
     args = parser.parse_args(argv)
     from kata.learner.step_page import as_html  # the page: only once there is a walk to show
 
+    shown = page.relative_to(ROOT) if page.is_relative_to(ROOT) else page
     try:
-        instance = find_case(args.case, package, spelling)
-        walk = walk_for(instance, run_recorded(instance, package))
+        chosen = find_case(args.case, package, spelling)
+        walk = walk_for(chosen.instance, run_recorded(chosen.instance, package))
     except NothingToStep as reason:
         print(reason, file=sys.stderr)
+        if page.exists():  # an earlier run's page would show a pass that is no longer yours
+            page.unlink()
+            print(f"(The page of an earlier make step, {shown}, is removed.)", file=sys.stderr)
         return 1
+    news = "\n".join([chosen.why] * bool(chosen.why) + [summary(walk, chosen.failing)])
     page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(as_html(walk), encoding="utf-8")
-    print(summary(walk))
-    shown = page.relative_to(ROOT) if page.is_relative_to(ROOT) else page
+    page.write_text(as_html(walk, news), encoding="utf-8")
+    print(news)
     opens = f"call {walk.first_wrong + 1}" if walk.first_wrong is not None else "the first call"
     print(f"\nWrote {shown}: open it in a browser to step through every call (it opens at {opens}).")
     return 0

@@ -48,13 +48,8 @@ const close = (a, b) => Math.abs(a - b) <= Math.max(1e-7 * Math.max(Math.abs(a),
 const six = x => x === null ? "—" : Number(x.toPrecision(6)).toString();
 const four = x => (x === 0 || (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6)) ? x.toFixed(4) : x.toExponential(4);
 const name = i => `node ${i} (${graph[i][0] || "leaf"}${graph[i][1] ? " " + graph[i][1] : ""})`;
-// The call after which each node's grad is complete: every node that uses it has run its _backward.
-const users = graph.map(() => []);
-graph.forEach((node, i) => new Set(node[4]).forEach(j => users[j].push(i)));
-const firstRun = new Map();
-steps.forEach((s, k) => { if (!firstRun.has(s.node)) firstRun.set(s.node, k); });
-const completeAt = users.map(us => us.length === 0 ? -1
-  : Math.max(...us.map(u => firstRun.has(u) ? firstRun.get(u) : Infinity)));
+// The call after which each node's grad is complete (-1: from the start; null: never).
+const completeAt = walk.completeAfter.map(k => k === null ? Infinity : k);
 let current = 0, timer = null;
 
 function cell(row, text, cls) {
@@ -78,7 +73,7 @@ function show(k) {
   for (let i = 0; i <= current; i++) steps[i].shares.forEach(s => { grads[s.node] = s.after; });
   boxes.forEach((g, i) => {
     g.classList.toggle("complete", completeAt[i] <= current);
-    g.classList.toggle("accumulating", completeAt[i] > current);
+    g.classList.toggle("accumulating", completeAt[i] > current);  // never complete: still accumulating
     g.classList.toggle("running", i === step.node);
     g.classList.toggle("receiving", step.shares.some(s => s.node === i));
     g.classList.toggle("wrong", step.wrong && (i === step.node || step.shares.some(s => s.node === i && s.wrong)));
@@ -90,11 +85,12 @@ function show(k) {
   head.textContent = `Call ${current + 1} of ${steps.length}: ${name(step.node)} runs its _backward`;
   panel.appendChild(head);
   const state = document.createElement("p");
-  state.textContent = step.complete
-    ? "Its grad is complete: every node that uses it had passed its share on."
+  state.textContent = step.repeat_of !== null ? `It ran its _backward before, at call ${step.repeat_of + 1}.`
+    : step.complete ? `Its grad is complete: ${walk.completeWords}.`
+    : step.waiting_on.length === 0 ? "Its grad is not complete: a node that uses it passed its share on too early."
     : `Its grad is not complete yet: ${step.waiting_on.map(name).join(", ")}, which `
-      + (step.waiting_on.length === 1 ? "uses it, had not passed its share on." : "use it, had not passed theirs on.")
-      + " What it passes on now comes too early.";
+      + (step.waiting_on.length === 1 ? "uses it, had not passed its share on" : "use it, had not passed theirs on")
+      + " from a complete grad. What it passes on now comes too early.";
   panel.appendChild(state);
   const table = document.createElement("table");
   const heads = ["", "yours", "PyTorch"];
@@ -119,21 +115,23 @@ function show(k) {
   panel.appendChild(mine);
   panel.appendChild(table);
   const say = (box, text) => { const p = document.createElement("p"); p.textContent = text; box.appendChild(p); };
-  if (step.seen.length || current === walk.firstWrong) {
+  const last = current === steps.length - 1 && walk.afterWords.length;
+  if (step.seen.length || current === walk.firstWrong || last) {
     const words = document.createElement("div");
     words.className = "words";
-    if (current === walk.firstWrong) say(words, "The first call whose share differs from PyTorch's.");
+    if (current === walk.firstWrong) say(words, "The first call that differs from PyTorch's numbers.");
     step.seen.forEach(line => say(words, line));
     if (current === walk.firstWrong && walk.words.length) {
-      say(words, "make check's diagnosis of the whole graph:");
+      say(words, "make check's likely cause, from the whole graph:");
       walk.words.forEach(line => say(words, line));
     }
+    if (last) walk.afterWords.forEach(line => say(words, line));
     panel.appendChild(words);
   }
   document.body.dataset.step = current + 1;
   document.body.dataset.node = step.node;
   const box = boxes.get(step.node);
-  if (box && box.scrollIntoView) box.scrollIntoView({block: "nearest", inline: "nearest"});
+  if (box && box.scrollIntoView) box.scrollIntoView({block: "nearest", inline: "center"});
 }
 
 function pause() { clearInterval(timer); timer = null; play.textContent = "Play"; }
@@ -146,36 +144,40 @@ play.onclick = () => {
   play.textContent = "Pause";
   timer = setInterval(() => { if (current === steps.length - 1) pause(); else show(current + 1); }, 900);
 };
+const keys = {ArrowRight: () => current + 1, ArrowLeft: () => current - 1, Home: () => 0,
+              End: () => steps.length - 1};
 document.addEventListener("keydown", e => {
-  if (e.key === "ArrowRight") { pause(); show(current + 1); e.preventDefault(); }
-  if (e.key === "ArrowLeft") { pause(); show(current - 1); e.preventDefault(); }
+  if (keys[e.key]) { pause(); show(keys[e.key]()); e.preventDefault(); }
 });
 show(walk.firstWrong === null ? 0 : walk.firstWrong);
 """
 
 
-def as_html(walk: Walk) -> str:
+def as_html(walk: Walk, news: str) -> str:
+    """The page for a walk; news is what make step says of it in the terminal (kata.learner.step.summary)."""
     # Each box shows its node's number, as the panel names nodes, and room for any grad.
     roomy = [TracedNode(n.op, f"#{i} {n.label}".strip(), n.data, GRAD_ROOM, n.operands)
              for i, n in enumerate(walk.graph)]
     svg = layout_svg(roomy).split("\n", 1)[1]  # without its XML declaration, inside the page
     data = json.dumps(walk.to_json()).replace("<", "\\u003c")  # nothing in it can end the script
-    first = walk.first_wrong
-    opening = (f"It opens at call {first + 1}, the first whose share differs from PyTorch's." if first is not None
-               else "Every share agrees with PyTorch's: a correct pass.")
+    lines = [line for line in news.split("\n") if line.strip()]
+    # The headline shows; the rest, which the panel also gives at its call, folds away.
+    said = "".join(f"<p>{html_text(line)}</p>" for line in lines[:2]) + (
+        "<details><summary>All that make step printed</summary>"
+        + "".join(f"<p>{html_text(line)}</p>" for line in lines[2:]) + "</details>" if lines[2:] else "")
     scrolled = (f"<p class=note>{len(walk.graph)} nodes: scroll the picture; the node that runs is brought into "
                 "view.</p>" if len(walk.graph) > SCROLLED else "")
     return f"""<!DOCTYPE html>
 <html lang=en><head><meta charset=utf-8><title>make step: {html_text(walk.title)}</title>
 <style>{STYLE}</style></head><body>
 <h1>Your backward pass, one _backward call at a time</h1>
-<p><b>{html_text(walk.title)}</b>: {len(walk.steps)} calls, in the order your backward() made them. {opening}</p>
+<div class=news>{said}</div>
 <div class=controls><button id=previous>Previous</button><button id=play>Play</button>
 <button id=next>Next</button><input id=slider type=range min=1 max={len(walk.steps)} value=1
-aria-label="call"><span class=note>or the ← and → keys</span></div>
+aria-label="call"><span class=note>or the ← → Home End keys</span></div>
 <p class="legend note"><span>thick blue: the node whose _backward runs</span><span>light blue: its operands,
-which receive a share</span><span>green: grad complete</span><span>dashed orange: grad still
-accumulating</span><span>red: a share that differs from PyTorch's</span></p>
+which receive a share</span><span>green: grad complete</span><span>dashed orange: grad not complete
+(still accumulating, or never to be right)</span><span>red: a call or share that differs from PyTorch's</span></p>
 {scrolled}<div class=graph>{svg}</div>
 <div id=panel></div>
 <script type="application/json" id=walk>{data}</script>

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from kata.core.curriculum import EXERCISES
+from tests.support.browser import screenshot
 from tests.support.test_diagnosis import (
     ASSIGNS,
     NO_OUT_GRAD,
@@ -100,14 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--timeout", "5", "--report", str(report), "--json", str(args.out / "grades.json"),
                     "--csv", str(args.out / "grades.csv")], check=True)
     if args.screenshot:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1100, "height": 1400})
-            page.goto((report / "index.html").resolve().as_uri())
-            page.screenshot(path=str(args.screenshot), full_page=False)
-            browser.close()
+        screenshot(report / "index.html", args.screenshot, height=1400)
     return 0
 
 

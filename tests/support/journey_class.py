@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kata.core.curriculum import EXERCISES
 from kata.grading.release import student_copy
+from tests.support.browser import screenshot
 from tests.support.test_diagnosis import ASSIGNS, NOT_REVERSED, SELF_MINUS_OTHER, Bug
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,14 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--timeout", "5", "--report", str(report), "--json", str(args.out / "grades.json")],
                    check=True, stdout=subprocess.DEVNULL)
     if args.screenshot:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1100, "height": 1000})
-            page.goto((report / "index.html").resolve().as_uri() + "#journey")
-            page.screenshot(path=str(args.screenshot), full_page=False)
-            browser.close()
+        screenshot(report / "index.html", args.screenshot, anchor="#journey")
     return 0
 
 

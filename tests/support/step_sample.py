@@ -15,6 +15,7 @@ from pathlib import Path
 from kata.learner import step
 from kata.learner.commands import Spelling
 from kata.learner.step_page import as_html
+from tests.support.browser import screenshot
 from tests.support.test_diagnosis import NOT_REVERSED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,17 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ROOT / "solutions", learner, ignore=shutil.ignore_patterns("__pycache__"))
         file, reference, slip = NOT_REVERSED
         (learner / file).write_text((learner / file).read_text().replace(reference, slip))
-        instance = step.find_case(CASE, "unreversed", Spelling.MAKE)
+        instance = step.find_case(CASE, "unreversed", Spelling.MAKE).instance
+        walk = step.walk_for(instance, step.run_recorded(instance, "unreversed", Path(folder)))
         page = Path(folder) / "step.html"
-        page.write_text(as_html(step.walk_for(instance, step.run_recorded(instance, "unreversed", Path(folder)))))
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            shown = browser.new_page(viewport={"width": 1100, "height": 860})
-            shown.goto(page.resolve().as_uri())
-            shown.screenshot(path=str(args.png), full_page=False)
-            browser.close()
+        page.write_text(as_html(walk, step.summary(walk, failing=True)))
+        screenshot(page, args.png, height=860)
     return 0
 
 

@@ -5,7 +5,6 @@ times their journals recorded."""
 
 import ast
 import json
-import shutil
 import statistics
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,13 @@ from kata.grading import class_journey
 from kata.grading.class_journey import ClassJourney
 from kata.grading.results import SubmissionResult
 from kata.repository import ROOT
+from tests.support.browser import needs_chromium, opened
 from tests.support.journey_class import DAMAGED, EDITED, MARKUP, NO_JOURNAL, PATHS
 from tests.support.journey_class import main as simulate_class
 
 # The class is graded for real: beside the other grader tests, on one worker.
 pytestmark = pytest.mark.xdist_group("grader")
 
-needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
-                                    reason="Chromium is not installed (apt-get install chromium)")
 
 STUB, RSUB = "NotImplementedError", "`1 - x` computed as `x - 1` (__rsub__)"
 UNREVERSED, ASSIGNED = "order not reversed", "`=` instead of `+=`"
@@ -143,16 +141,7 @@ def test_a_journal_never_changes_a_score_and_a_bad_one_is_refused_with_a_reason(
 
 @needs_chromium
 def test_the_page_shows_a_strip_per_learner_and_loads_without_errors_or_requests(simulated: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda request: problems.append(request.url) if request.url.startswith("http") else None)
-        page.goto((simulated / "report" / "index.html").resolve().as_uri())
+    with opened(simulated / "report" / "index.html") as (page, problems):
         strips: list[dict[str, Any]] = page.eval_on_selector_all(
             "svg.strip", "svgs => svgs.map(s => ({dots: s.querySelectorAll('circle[r=\"3.5\"]').length, "
                          "rings: s.querySelectorAll('circle[fill=none]').length, "
@@ -160,7 +149,6 @@ def test_the_page_shows_a_strip_per_learner_and_loads_without_errors_or_requests
         images = page.eval_on_selector_all("img", "imgs => imgs.length")
         markup_shown = page.get_by_text(MARKUP).count()
         requests = page.evaluate("performance.getEntriesByType('resource').length")
-        browser.close()
     assert problems == [] and requests == 0 and images == 0 and markup_shown == 0  # counted, never shown
     checks = {learner: journal_of(simulated, learner) for learner in ("amy", "bo", "cy", EDITED)}
     assert [s["dots"] for s in strips] == [len(runs) for runs in checks.values()]

@@ -3,7 +3,6 @@
 import json
 import math
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,13 @@ import pytest
 
 from kata.grading.class_report import ClassStats, _correlation
 from kata.grading.results import DIFFERS, PASSED, CaseResult, SubmissionResult
+from tests.support.browser import needs_chromium, opened
 from tests.support.class_sample import COPIED, HOSTILE, SLIPS
 from tests.support.class_sample import main as grade_sample_class
 
 # The sample class is graded for real, with time limits: beside the other grader tests, on one worker.
 pytestmark = pytest.mark.xdist_group("grader")
 
-needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
-                                    reason="Chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -106,22 +104,12 @@ def test_discrimination_is_the_correlation_of_passing_with_the_rest_of_the_score
 
 @needs_chromium
 def test_the_page_loads_in_chromium_without_console_errors_and_its_pictures_render(graded: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-        page.goto((graded / "report" / "index.html").resolve().as_uri())
+    with opened(graded / "report" / "index.html") as (page, problems):
         bars = page.eval_on_selector_all("svg rect.bar", "rects => rects.map(r => r.getBBox().height)")
         svg_box = page.eval_on_selector("svg", "s => [s.getBoundingClientRect().width, "
                                                "s.getBoundingClientRect().height]")
         headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
         requests = page.evaluate("performance.getEntriesByType('resource').length")
-        browser.close()
     assert problems == []
     assert sum(1 for height in bars if height > 0) >= 3 and svg_box[0] > 100 and svg_box[1] > 100
     assert "Misconceptions" in headings and "Similar submissions" in headings

@@ -13,16 +13,16 @@ import pytest
 
 from kata.core.cases import Instance, cases_of
 from kata.core.graph import TracedNode
+from kata.core.implementation import Implementation
 from kata.core.outcome import run_in_process
 from kata.core.steps import Call
 from kata.learner import notebook, step
 from kata.learner.step_page import as_html
-from tests.support.test_diagnosis import ASSIGNS, NO_OUT_GRAD, NOT_REVERSED, Bug, Learner, learner
+from tests.support.browser import needs_chromium, opened
+from tests.support.test_diagnosis import ASSIGNS, LISTED_TWICE, NO_OUT_GRAD, NOT_REVERSED, Bug, Learner, learner
 
 __all__ = ["learner"]  # the fixture, shared with test_diagnosis
 
-needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
-                                    reason="Chromium is not installed (apt-get install chromium)")
 
 SHARED = "test_a_node_used_by_two_nodes_waits_for_both"  # a is used twice: += matters
 SANITY = "test_the_classic_sanity_expression"  # 14 nodes, relu, powers
@@ -101,16 +101,69 @@ def test_the_walk_marks_the_first_call_whose_share_differs_from_pytorchs(learner
 def test_what_a_wrong_share_shows_is_said_in_plain_words(learner: Learner) -> None:
     """Facts of the recording, each mistake its own: an overwritten grad, a share without out.grad."""
     _, _, assigned = recorded(learner(ASSIGNS), SHARED)
-    assert any("instead of adding the share" in line for line in assigned.steps[assigned.first_wrong or 0].seen)
+    assert any("instead of adding it" in line for line in assigned.steps[assigned.first_wrong or 0].seen)
     _, _, unmultiplied = recorded(learner(NO_OUT_GRAD), SHARED)
     assert any("local derivative itself" in line for line in unmultiplied.steps[unmultiplied.first_wrong or 0].seen)
     assert "Likely cause: node 3 got the local derivative 1 itself" in " ".join(unmultiplied.words)
 
 
+ZEROED_AFTER = ("backward.py", "        node._backward()\n",
+                "        node._backward()\n        if node is not root:\n            node.grad = 0.0\n")
+
+
+def test_a_second_run_of_a_nodes_backward_is_marked_and_pytorchs_column_counts_one(learner: Learner) -> None:
+    """A node listed twice in the order runs its _backward twice: PyTorch's runs each once, so the
+    second run's share should be nothing, and PyTorch's grads so far end at its complete grads."""
+    graph, calls, walk = recorded(learner(LISTED_TWICE), SANITY)
+    repeats = [k for k, c in enumerate(calls) if c.node in [d.node for d in calls[:k]]]
+    assert repeats and all(walk.steps[k].repeat_of is not None and walk.steps[k].wrong for k in repeats)
+    assert "runs a second time" in walk.steps[repeats[0]].seen[0]
+    complete, _ = pytorch(graph)
+    last: dict[int, float] = {}
+    for got in walk.steps:
+        for share in got.shares:
+            last[share.node] = share.expected_after or 0.0
+    assert all(last[j] == pytest.approx(complete[j]) for j in last)
+
+
+def test_grads_changed_outside_backward_are_said_and_never_called_a_correct_pass(learner: Learner) -> None:
+    """Each _backward gives the right shares, and backward() then zeroes the grads: the pass is not
+    correct, and the page says where the grads changed."""
+    _, _, walk = recorded(learner(ZEROED_AFTER), SHARED)
+    news = step.summary(walk, failing=True)
+    assert "a correct pass" not in news and "but grads changed after them" in news
+    assert "After the last call, node 0's grad changed from 8 to 0, outside any _backward." in news
+
+
+def test_a_lecture_style_value_is_never_told_a_local_derivative_it_did_not_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With closures the Value keeps no _local_grads: the page shows no local derivative of yours,
+    and an overwritten grad is still told as one, from PyTorch's local derivative and your grad."""
+    engine = tmp_path / "closures"
+    shutil.copytree(Path(__file__).parent / "plain_engine", engine)
+    source = (engine / "value.py").read_text()
+    # In a * b, a's grad set rather than added to: a = 1.5 is also used by a + 1, whose share it loses.
+    (engine / "value.py").write_text(source.replace("            self.grad += other.data * out.grad\n",
+                                                    "            self.grad = other.data * out.grad\n", 1))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _, _, walk = recorded(Implementation("closures"), SHARED)
+    wrong = walk.steps[walk.first_wrong or 0]
+    assert all(share.local is None for got in walk.steps for share in got.shares)
+    assert any("instead of adding it" in line for line in wrong.seen)
+    assert not any("Your local derivative" in line for got in walk.steps for line in got.seen)
+
+
+def test_an_unreversed_order_leaves_the_nodes_below_never_complete(learner: Learner) -> None:
+    """Grads passed on too early make wrong grads below, which no later call completes."""
+    graph, _, walk = recorded(learner(NOT_REVERSED), SHARED)
+    leaves = [i for i, node in enumerate(graph) if not node.operands]
+    assert all(walk.complete_after[i] is None for i in leaves) and walk.complete_after[-1] == -1
+
+
 def page_of(learner: Learner, bug: Optional[Bug], tmp_path: Path) -> tuple[Path, list[TracedNode], list[Call]]:
     graph, calls, walk = recorded(learner(bug), SHARED)
     page = tmp_path / "step.html"
-    page.write_text(as_html(walk))
+    page.write_text(as_html(walk, step.summary(walk)))
     return page, graph, calls
 
 
@@ -123,20 +176,11 @@ def six(x: float) -> str:
 @pytest.mark.parametrize("mistake", [*MISTAKES, "no mistake"])
 def test_the_page_opens_at_the_first_wrong_call_and_steps_in_the_recorded_order(
         learner: Learner, tmp_path: Path, mistake: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     page_path, graph, calls = page_of(learner, MISTAKES.get(mistake), tmp_path)
     complete, local = pytorch(graph)
     opens = first_wrong(graph, calls)
     assert (opens is None) == (mistake == "no mistake")
-    problems: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda r: problems.append(r.url) if not r.url.startswith("file:") else None)
-        page.goto(page_path.resolve().as_uri())
+    with opened(page_path) as (page, problems):
 
         def shown() -> tuple[int, int, list[str]]:
             body = page.locator("body")
@@ -158,7 +202,6 @@ def test_the_page_opens_at_the_first_wrong_call_and_steps_in_the_recorded_order(
                 assert cells[3:5] == [six(after - before), six(local[(call.node, j)] * complete[call.node])]
                 assert cells[5] == six(after)
         images = page.evaluate("performance.getEntriesByType('resource').length")
-        browser.close()
     assert problems == [] and images == 0
 
 
@@ -168,3 +211,22 @@ def test_in_the_notebook_the_page_shows_inline_in_its_own_frame() -> None:
     assert isinstance(shown, notebook.Page)
     assert shown._repr_html_().startswith("<iframe srcdoc=") and "Every share each call gave agrees" in repr(shown)
     assert "&lt;script" not in shown.html and "<script>" in shown.html
+
+
+def test_a_graph_that_agrees_in_a_failing_case_is_not_called_a_correct_pass(learner: Learner) -> None:
+    """A case may trace several graphs and fail on an earlier one: its last can be right."""
+    _, _, walk = recorded(learner(None), SHARED)
+    assert "a correct pass" in step.summary(walk) and "a correct pass" not in step.summary(walk, failing=True)
+    assert "yet the case fails" in step.summary(walk, failing=True)
+
+
+def test_on_the_stubs_it_says_why_there_is_nothing_to_step_and_removes_a_stale_page(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "step.html"
+    page.write_text("an earlier run's page")
+    assert step.main([], package="exercises", page=page) == 1
+    said = capsys.readouterr().err
+    assert "no failing case of derivatives traced a graph (your code raised NotImplementedError" in said
+    assert not page.exists() and "is removed" in said
+    assert step.main(["--case", "nonsense"], package="exercises", page=page) == 1
+    assert "No case is named nonsense" in capsys.readouterr().err
