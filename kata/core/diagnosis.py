@@ -302,7 +302,7 @@ def _local_derivative_shown(rows: list[NodeRow], culprit: int) -> str:
         return (f"your {node.op} (node {node.index}) passed node {i} {yours:.6g} times its own grad, "
                 f"so {yours:.6g} was applied as its local derivative; PyTorch's is "
                 f"{formula} = {right:.6g}. Look at the method that makes a {node.op} node, where "
-                "that local derivative is recorded.")
+                "that local derivative is written.")
     return ""
 
 

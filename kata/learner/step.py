@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from kata.core.cases import Instance, cases_of
+from kata.core.cause import name_of
 from kata.core.curriculum import EXERCISES
 from kata.core.diagnosis import ABS_TOL, REL_TOL, Diagnosis, diagnose, local_derivatives, uses_your_backward
 from kata.core.graph import TracedNode
@@ -55,6 +56,7 @@ class Step:
     repeat_of: Optional[int]  # the earlier call that ran this node's _backward, if this is a second run
     shares: list[Share]
     seen: list[str]  # what the recorded numbers show where they differ, in plain words
+    state: str  # the node's grad as it ran, in words: complete or not, and why
 
     @property
     def wrong(self) -> bool:
@@ -109,13 +111,14 @@ def walk_of(title: str, order: str, graph: list[TracedNode], calls: list[Call], 
     expected_so_far = [0.0] * len(graph)
     expected_so_far[-1] = rows[-1].expected_grad  # the root, seeded
     first_run: dict[int, int] = {}
-    steps = []
+    steps: list[Step] = []
     for k, call in enumerate(calls):
         node = graph[call.node]
         repeat_of = first_run.setdefault(call.node, k)
-        repeat = repeat_of != k  # PyTorch runs each node's backward once: a second run should add nothing
-        seen = [f"Its _backward runs a second time: call {repeat_of + 1} ran it already. PyTorch's backward "
-                "runs each node's once, so this adds a share twice."] if repeat else []
+        repeat = repeat_of != k  # PyTorch runs each node's backward once: a later run should add nothing
+        runs = sum(c.node == call.node for c in calls[:k + 1])
+        seen = [f"Its _backward runs again, for the {_ordinal(runs)} time (call {repeat_of + 1} ran it first). "
+                "PyTorch's backward runs each node's once, so this adds its shares again."] if repeat else []
         seen += _changed_between(call, state)
         derivatives = local_derivatives(rows[call.node], rows)
         shares = []
@@ -133,19 +136,69 @@ def walk_of(title: str, order: str, graph: list[TracedNode], calls: list[Call], 
                           expected_share is not None and not _close(yours, expected_share))
             shares.append(share)
             if share.wrong and not repeat:
-                seen += _seen(call, share)
+                per_use = (call.local_grads[places[0]] if call.local_grads is not None
+                           else derivatives[places[0]][0] if derivatives is not None else None)
+                seen += _seen(call, share, len(places), per_use)
             state[j] = call.after[position]
         waiting = [u for u in users[call.node]
                    if not any(c.node == u and _complete_before(complete_after, u, i) for i, c in enumerate(calls[:k]))]
-        steps.append(Step(call.node, call.grad, rows[call.node].expected_grad,
-                          _complete_before(complete_after, call.node, k), waiting,
-                          repeat_of if repeat else None, shares, seen))
-    after_words = [f"After the last call, node {i}'s grad changed from {mine:.6g} to {float(node.grad):.6g}, "
-                   "outside any _backward." for i, (node, mine) in enumerate(zip(graph, state))
-                   if not _close(float(node.grad), mine)]
+        complete = _complete_before(complete_after, call.node, k)
+        state_words = _state(call, k, rows[call.node].expected_grad, complete, waiting, repeat_of if repeat else None,
+                             call.node == len(graph) - 1, steps)
+        steps.append(Step(call.node, call.grad, rows[call.node].expected_grad, complete, waiting,
+                          repeat_of if repeat else None, shares, seen, state_words))
+    after_words = [f"By the end, node {i}'s grad had changed from {mine:.6g} to {float(node.grad):.6g}, outside "
+                   "any _backward (after the last call that gave it a share)."
+                   for i, (node, mine) in enumerate(zip(graph, state)) if not _close(float(node.grad), mine)]
+    never = [i for i, node in enumerate(graph) if node.operands and i not in first_run]
+    if never:
+        after_words.insert(0, f"The _backward of node{'s' * (len(never) > 1)} {', '.join(map(str, never))} never "
+                              "ran, so nothing passed through to the nodes below.")
+    words = _supported(diagnosis, steps, rows[-1].grad_ok)
     return Walk(title, order, graph, [(r.expected_data, r.expected_grad) for r in rows], initial, complete_after,
-                steps, diagnosis.notes[1:] if diagnosis.culprit is not None else diagnosis.notes, after_words,
-                all(r.grad_ok for r in rows))
+                steps, words, after_words, all(r.grad_ok for r in rows))
+
+
+# make check names causes from the final grads alone; the recording shows what happened. A cause is
+# relayed only where the recorded calls show it, and one they cannot show is not relayed at all.
+def _supported(diagnosis: Diagnosis, steps: list[Step], root_right: bool) -> list[str]:
+    name = name_of(diagnosis.cause)
+    shown = {
+        "order not reversed": any(not s.complete and s.repeat_of is None for s in steps),
+        "`=` instead of `+=`": any("set, not added" in line or "instead of adding" in line
+                                   for s in steps for line in s.seen),
+        "`* out.grad` missing": any("local derivative itself" in line for s in steps for line in s.seen),
+        "a node's _backward run twice": any(s.repeat_of is not None for s in steps),
+        "root not seeded with 1": not root_right,
+    }
+    if name in shown and shown[name]:
+        return [f"Likely cause: {diagnosis.cause}"]
+    return []
+
+
+def _state(call: Call, k: int, expected: float, complete: bool, waiting: list[int], repeat_of: Optional[int],
+           root: bool, earlier: list[Step]) -> str:
+    """Whether the node's grad was ready to pass on as it ran, and if not, why."""
+    if repeat_of is not None:
+        return f"It ran its _backward before, at call {repeat_of + 1}."
+    if root:
+        return ("The root: its grad is the seed, d root / d root." if _close(call.grad, expected) else
+                f"The root: its grad should start as the seed, {expected:.6g} (d root / d root); yours is "
+                f"{call.grad:.6g}.")
+    if not complete:
+        if not waiting:
+            return "Its grad is not complete: a node that uses it passed its share on from a grad that was not."
+        names = ", ".join(f"node {u}" for u in waiting)
+        return (f"Its grad is not complete yet: {names}, which "
+                + ("uses it, had not passed its share on" if len(waiting) == 1 else "use it, had not passed theirs on")
+                + " from a complete grad. What it passes on now comes too early.")
+    if _close(call.grad, expected):
+        return f"Its grad is complete: {COMPLETE}."
+    wrong = [i for i, st in enumerate(earlier) for share in st.shares if share.node == call.node and share.wrong]
+    why = (f"call {wrong[0] + 1} gave it a share that was not PyTorch's" if wrong
+           else "it changed outside any _backward")
+    return (f"Every node that uses it had passed its share on, yet its grad is {call.grad:.6g}, not PyTorch's "
+            f"{expected:.6g}: {why}.")
 
 
 def _complete_before(complete_after: list[Optional[int]], node: int, call: int) -> bool:
@@ -178,9 +231,10 @@ def _changed_between(call: Call, state: list[float]) -> list[str]:
             if not _close(before, state[j])]
 
 
-def _seen(call: Call, share: Share) -> list[str]:
+def _seen(call: Call, share: Share, places: int, per_use: Optional[float]) -> list[str]:
     """What this call's numbers show about one wrong share: facts of the recording, never a guess.
-    Your local derivative is known where your Value keeps _local_grads; else PyTorch's stands in."""
+    Your local derivative is known where your Value keeps _local_grads; else PyTorch's stands in.
+    places: how many times the operand is in _prev (a * a: 2); per_use: one use's local derivative."""
     j, before = share.node, share.after - share.share
     seen = []
     if share.local is not None and share.expected_local is not None and not _close(share.local, share.expected_local):
@@ -190,13 +244,22 @@ def _seen(call: Call, share: Share) -> list[str]:
     if used is None:
         return seen
     given = used * call.grad  # the share this local derivative and this grad make
-    if not _close(before, 0.0) and _close(share.after, given) and not _close(share.share, given):
+    one_use = per_use * call.grad if per_use is not None else None
+    if places > 1 and one_use is not None and _close(share.after, one_use) and not _close(share.share, given):
+        seen.append(f"Node {j} is used {places} times by this node, and its grad ends at one use's share, "
+                    f"{one_use:.6g}, not the sum of them, {given:.6g}: each use was set, not added.")
+    elif not _close(before, 0.0) and _close(share.after, given) and not _close(share.share, given):
         seen.append(f"It set node {j}'s grad to a share, {given:.6g}, instead of adding it to the {before:.6g} "
                     f"node {j} had.")
-    elif not _close(call.grad, 1.0) and _close(share.share, used) and not _close(share.share, given):
+    elif (places == 1 and not _close(call.grad, 1.0) and _close(share.share, used)
+          and not _close(share.share, given)):
         seen.append(f"It added the local derivative itself, {used:.6g}, to node {j}'s grad, not the local "
                     f"derivative times the node's grad ({call.grad:.6g}).")
     return seen
+
+
+def _ordinal(n: int) -> str:
+    return {2: "second", 3: "third"}.get(n, f"{n}th")
 
 
 def _initial(graph: list[TracedNode], calls: list[Call]) -> list[float]:
@@ -246,9 +309,8 @@ def find_case(name: str, package: str, spelling: Spelling, search_path: Optional
                   if first is not None and first.problem is not None else "")
         raise NothingToStep(
             f"Nothing to step through yet: no failing case of {failing.exercise.name} traced a graph{raised}. "
-            f"{spelling.command('check')} explains its first failure. make step shows a backward pass once a "
-            f"failing case traces one, as backward's cases do; {spelling.command('step', case='name')} steps "
-            "through any case that traces a graph.")
+            f"{spelling.command('check')} explains its first failure; {spelling.command('step', case='name')} "
+            "steps through any case that traces a graph.")
     return Chosen(traced.instance, f"The first failing case that traced a graph: {traced.instance.case.title}.",
                   True)
 
@@ -275,7 +337,7 @@ def walk_for(instance: Instance, outcome: Outcome) -> Walk:
     if diagnosis is None:
         raise NothingToStep(f"{title}: PyTorch cannot rebuild its graph (an operation the kata does not know), "
                             "so there is nothing to set beside your numbers.")
-    order = "your backward()" if yours else "the kata's own walk (exercise 1's cases call each _backward)"
+    order = "your backward()" if yours else "the kata's own walk (exercise 1's cases run it, not your backward())"
     return walk_of(title, order, outcome.graph, outcome.steps, diagnosis)
 
 
@@ -286,11 +348,11 @@ def summary(walk: Walk, failing: bool = False) -> str:
     first = walk.first_wrong
     if first is None:
         if walk.after_words:
-            lines += ["Every call gave the shares PyTorch's numbers give, but grads changed after them:",
+            lines += ["Every call gave the shares PyTorch's numbers give, yet the pass is not right:",
                       *walk.after_words]
         elif not walk.ends_right:
             lines += ["Every call gave the shares PyTorch's numbers give, yet not every node ends with PyTorch's "
-                      "grad.", *walk.words]
+                      "grad: the grads the calls started from were not PyTorch's.", *walk.words]
         elif failing:
             lines.append("This graph's pass agrees with PyTorch's, yet the case fails: it checks more than this "
                          "graph (a case that traces several graphs shows its last). make check says which "
@@ -303,8 +365,10 @@ def summary(walk: Walk, failing: bool = False) -> str:
     lines.append(f"Call {first + 1} is the first that differs from PyTorch's numbers: node {step.node} ({node.op}) "
                  "runs its _backward.")
     for share in (s for s in step.shares if s.wrong):
-        lines.append(f"  It changed node {share.node}'s grad from {share.after - share.share:.6g} to "
-                     f"{share.after:.6g}; PyTorch's numbers add {share.expected_share:.6g}.")
+        before = share.after - share.share
+        changed = (f"It left node {share.node}'s grad at {before:.6g}" if _close(share.share, 0.0) else
+                   f"It changed node {share.node}'s grad from {before:.6g} to {share.after:.6g}")
+        lines.append(f"  {changed}; PyTorch's numbers add {share.expected_share:.6g}.")
     lines += [f"  {line}" for line in step.seen]
     if not step.complete and step.repeat_of is None:
         waiting = ", ".join(map(str, step.waiting_on))
@@ -313,7 +377,7 @@ def summary(walk: Walk, failing: bool = False) -> str:
                      f"  Its own grad was not complete yet: nodes {waiting}, which use it, had not passed "
                      "theirs on from complete grads.")
     if walk.words:
-        lines += ["make check's likely cause, from the whole graph:", *walk.words]
+        lines += ["make check's likely cause, from the whole graph, which these calls show:", *walk.words]
     return "\n".join(lines)
 
 

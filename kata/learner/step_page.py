@@ -15,7 +15,6 @@ from kata.learner.layout import layout_svg
 from kata.learner.step import Walk
 
 GRAD_ROOM = "-0.0000e+00"  # the widest grad a box shows: its width is kept for the numbers that replace it
-SCROLLED = 40  # nodes: a larger graph is scrolled, the running node brought into view
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
@@ -29,7 +28,7 @@ g.value.accumulating rect { stroke: #ef6c00; stroke-dasharray: 4 3; stroke-width
 g.value.complete rect { stroke: #2e7d32; stroke-width: 1.5; }
 g.value.receiving rect { fill: #e3f2fd; }
 g.value.running rect { stroke: #1565c0; stroke-width: 3.5; stroke-dasharray: none; fill: #bbdefb; }
-g.value.running.wrong rect, g.value.receiving.wrong rect { fill: #ffd6d6; }
+g.value.wrong rect, g.value.running.wrong rect, g.value.receiving.wrong rect { fill: #ffd6d6; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -76,7 +75,8 @@ function show(k) {
     g.classList.toggle("accumulating", completeAt[i] > current);  // never complete: still accumulating
     g.classList.toggle("running", i === step.node);
     g.classList.toggle("receiving", step.shares.some(s => s.node === i));
-    g.classList.toggle("wrong", step.wrong && (i === step.node || step.shares.some(s => s.node === i && s.wrong)));
+    g.classList.toggle("wrong", (step.wrong && (i === step.node || step.shares.some(s => s.node === i && s.wrong)))
+      || (completeAt[i] <= current && !close(grads[i], walk.expected[i][1])));
     const texts = g.querySelectorAll("text");
     texts[texts.length - 1].textContent = "grad " + four(grads[i]);
   });
@@ -85,12 +85,7 @@ function show(k) {
   head.textContent = `Call ${current + 1} of ${steps.length}: ${name(step.node)} runs its _backward`;
   panel.appendChild(head);
   const state = document.createElement("p");
-  state.textContent = step.repeat_of !== null ? `It ran its _backward before, at call ${step.repeat_of + 1}.`
-    : step.complete ? `Its grad is complete: ${walk.completeWords}.`
-    : step.waiting_on.length === 0 ? "Its grad is not complete: a node that uses it passed its share on too early."
-    : `Its grad is not complete yet: ${step.waiting_on.map(name).join(", ")}, which `
-      + (step.waiting_on.length === 1 ? "uses it, had not passed its share on" : "use it, had not passed theirs on")
-      + " from a complete grad. What it passes on now comes too early.";
+  state.textContent = step.state;
   panel.appendChild(state);
   const table = document.createElement("table");
   const heads = ["", "yours", "PyTorch"];
@@ -130,8 +125,14 @@ function show(k) {
   }
   document.body.dataset.step = current + 1;
   document.body.dataset.node = step.node;
-  const box = boxes.get(step.node);
-  if (box && box.scrollIntoView) box.scrollIntoView({block: "nearest", inline: "center"});
+  // Bring the running node and its operands into view: they lie to its left, so start a little before them.
+  const shown = [step.node, ...step.shares.map(s => s.node)].map(i => boxes.get(i)).filter(Boolean);
+  const frame = document.querySelector(".graph"), origin = frame.getBoundingClientRect();
+  const left = Math.min(...shown.map(b => b.getBoundingClientRect().left)) - origin.left + frame.scrollLeft;
+  const right = Math.max(...shown.map(b => b.getBoundingClientRect().right)) - origin.left + frame.scrollLeft;
+  const above = Math.min(...shown.map(b => b.getBoundingClientRect().top)) - origin.top + frame.scrollTop;
+  frame.scrollTo({left: right - left < frame.clientWidth ? left - 30 : right - frame.clientWidth + 30,
+                  top: above - 30});
 }
 
 function pause() { clearInterval(timer); timer = null; play.textContent = "Play"; }
@@ -161,12 +162,12 @@ def as_html(walk: Walk, news: str) -> str:
     svg = layout_svg(roomy).split("\n", 1)[1]  # without its XML declaration, inside the page
     data = json.dumps(walk.to_json()).replace("<", "\\u003c")  # nothing in it can end the script
     lines = [line for line in news.split("\n") if line.strip()]
-    # The headline shows; the rest, which the panel also gives at its call, folds away.
-    said = "".join(f"<p>{html_text(line)}</p>" for line in lines[:2]) + (
+    # The headline shows; where a call is marked the panel gives the rest at that call, so it folds away.
+    kept = lines if walk.first_wrong is None else lines[:2]
+    said = "".join(f"<p>{html_text(line)}</p>" for line in kept) + (
         "<details><summary>All that make step printed</summary>"
-        + "".join(f"<p>{html_text(line)}</p>" for line in lines[2:]) + "</details>" if lines[2:] else "")
-    scrolled = (f"<p class=note>{len(walk.graph)} nodes: scroll the picture; the node that runs is brought into "
-                "view.</p>" if len(walk.graph) > SCROLLED else "")
+        + "".join(f"<p>{html_text(line)}</p>" for line in lines[len(kept):]) + "</details>"
+        if lines[len(kept):] else "")
     return f"""<!DOCTYPE html>
 <html lang=en><head><meta charset=utf-8><title>make step: {html_text(walk.title)}</title>
 <style>{STYLE}</style></head><body>
@@ -176,9 +177,11 @@ def as_html(walk: Walk, news: str) -> str:
 <button id=next>Next</button><input id=slider type=range min=1 max={len(walk.steps)} value=1
 aria-label="call"><span class=note>or the ← → Home End keys</span></div>
 <p class="legend note"><span>thick blue: the node whose _backward runs</span><span>light blue: its operands,
-which receive a share</span><span>green: grad complete</span><span>dashed orange: grad not complete
-(still accumulating, or never to be right)</span><span>red: a call or share that differs from PyTorch's</span></p>
-{scrolled}<div class=graph>{svg}</div>
+which receive a share</span><span>green outline: every share has come, each from a complete grad</span>
+<span>dashed orange: a share still to come, or one that came too early</span><span>red: a share, or a
+complete grad, that differs from PyTorch's</span></p>
+<div class=graph>{svg}</div><p class=note>A picture wider or taller than the window scrolls; each call brings
+the node that runs and its operands into view.</p>
 <div id=panel></div>
 <script type="application/json" id=walk>{data}</script>
 <script>{SCRIPT}</script>

@@ -30,7 +30,7 @@ MISTAKES = {"an unreversed order": NOT_REVERSED, "= for +=": ASSIGNS, "a missing
 
 
 def instance(name: str) -> Instance:
-    return next(c for c in cases_of("backward") if c.name == name).instances()[0]
+    return next(c for e in ("value", "backward") for c in cases_of(e) if c.name == name).instances()[0]
 
 
 def recorded(impl: Any, name: str) -> tuple[list[TracedNode], list[Call], step.Walk]:
@@ -117,7 +117,7 @@ def test_a_second_run_of_a_nodes_backward_is_marked_and_pytorchs_column_counts_o
     graph, calls, walk = recorded(learner(LISTED_TWICE), SANITY)
     repeats = [k for k, c in enumerate(calls) if c.node in [d.node for d in calls[:k]]]
     assert repeats and all(walk.steps[k].repeat_of is not None and walk.steps[k].wrong for k in repeats)
-    assert "runs a second time" in walk.steps[repeats[0]].seen[0]
+    assert "runs again, for the second time" in walk.steps[repeats[0]].seen[0]
     complete, _ = pytorch(graph)
     last: dict[int, float] = {}
     for got in walk.steps:
@@ -131,8 +131,8 @@ def test_grads_changed_outside_backward_are_said_and_never_called_a_correct_pass
     correct, and the page says where the grads changed."""
     _, _, walk = recorded(learner(ZEROED_AFTER), SHARED)
     news = step.summary(walk, failing=True)
-    assert "a correct pass" not in news and "but grads changed after them" in news
-    assert "After the last call, node 0's grad changed from 8 to 0, outside any _backward." in news
+    assert "a correct pass" not in news and "yet the pass is not right" in news
+    assert "By the end, node 0's grad had changed from 8 to 0, outside any _backward" in news
 
 
 def test_a_lecture_style_value_is_never_told_a_local_derivative_it_did_not_record(
@@ -158,6 +158,36 @@ def test_an_unreversed_order_leaves_the_nodes_below_never_complete(learner: Lear
     graph, _, walk = recorded(learner(NOT_REVERSED), SHARED)
     leaves = [i for i, node in enumerate(graph) if not node.operands]
     assert all(walk.complete_after[i] is None for i in leaves) and walk.complete_after[-1] == -1
+
+
+ROOT_ONLY = ("backward.py", "    for node in reversed(order):\n        node._backward()\n", "    root._backward()\n")
+ZEROED_BEFORE = ("backward.py", "        node._backward()\n",
+                 "        if node is not root:\n            node.grad = 0.0\n        node._backward()\n")
+SEEDED_WITH_2 = ("backward.py", "root.grad += 1.0", "root.grad += 2.0")
+
+
+def test_a_value_used_twice_and_set_rather_than_added_is_told_as_such(learner: Learner) -> None:
+    """out = a * a with `=`: each use sets a's grad to its share, so a ends at one share, not two.
+    That is not a local derivative left unmultiplied, and the page does not say so."""
+    _, _, walk = recorded(learner(ASSIGNS), "test_a_value_used_twice_gets_both_shares")
+    seen = walk.steps[walk.first_wrong or 0].seen
+    assert any("used 2 times by this node" in line for line in seen)
+    assert not any("local derivative itself" in line for line in seen)
+
+
+@pytest.mark.parametrize("mistake, says, never", [
+    (ROOT_ONLY, "The _backward of nodes 2, 4 never ran", "order not reversed"),
+    (ZEROED_BEFORE, "Before this call, node 4's grad changed from 3 to 0, outside any _backward.",
+     "order not reversed"),
+    (SEEDED_WITH_2, "The root: its grad should start as the seed, 1 (d root / d root); yours is 2.", "stray factor"),
+], ids=["the root's _backward alone", "grads zeroed before each call", "the root seeded with 2"])
+def test_make_checks_cause_is_relayed_only_where_the_recorded_calls_show_it(
+        learner: Learner, mistake: Bug, says: str, never: str) -> None:
+    """make check names a cause from the final grads alone; where the recording shows otherwise,
+    the page says what the calls show and leaves the cause out."""
+    _, _, walk = recorded(learner(mistake), SHARED)
+    told = step.summary(walk, failing=True) + " ".join(s.state for s in walk.steps)
+    assert says in told and never not in told and "a correct pass" not in told
 
 
 def page_of(learner: Learner, bug: Optional[Bug], tmp_path: Path) -> tuple[Path, list[TracedNode], list[Call]]:
