@@ -90,16 +90,21 @@ def make_sample_class(folder: Path) -> list[Path]:
     return paths
 
 
+def graded(submissions: list[Path], out: Path) -> Path:
+    """The class graded as an instructor does, into out: grades.json, grades.csv and report/."""
+    report = out / "report"
+    subprocess.run([sys.executable, str(ROOT / "grader.py"), *map(str, submissions), "-j", "2", "--seed", "1",
+                    "--timeout", "5", "--report", str(report), "--json", str(out / "grades.json"),
+                    "--csv", str(out / "grades.csv")], check=True, stdout=subprocess.DEVNULL)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--screenshot", type=Path)
     args = parser.parse_args(argv)
-    paths = make_sample_class(args.out / "class")
-    report = args.out / "report"
-    subprocess.run([sys.executable, str(ROOT / "grader.py"), *map(str, paths), "-j", "2", "--seed", "1",
-                    "--timeout", "5", "--report", str(report), "--json", str(args.out / "grades.json"),
-                    "--csv", str(args.out / "grades.csv")], check=True)
+    report = graded(make_sample_class(args.out / "class"), args.out)
     if args.screenshot:
         screenshot(report / "index.html", args.screenshot, height=1400)
     return 0

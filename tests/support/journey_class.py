@@ -21,6 +21,7 @@ from pathlib import Path
 from kata.core.curriculum import EXERCISES
 from kata.grading.release import student_copy
 from tests.support.browser import screenshot
+from tests.support.class_sample import graded
 from tests.support.test_diagnosis import ASSIGNS, NOT_REVERSED, SELF_MINUS_OTHER, Bug
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,11 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--screenshot", type=Path)
     args = parser.parse_args(argv)
-    zips = make_class(args.out / "class")
-    report = args.out / "report"
-    subprocess.run([sys.executable, str(ROOT / "grader.py"), *map(str, zips), "-j", "2", "--seed", "1",
-                    "--timeout", "5", "--report", str(report), "--json", str(args.out / "grades.json")],
-                   check=True, stdout=subprocess.DEVNULL)
+    report = graded(make_class(args.out / "class"), args.out)
     if args.screenshot:
         screenshot(report / "index.html", args.screenshot, anchor="#journey")
     return 0
