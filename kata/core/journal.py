@@ -229,6 +229,17 @@ def working_seconds(runs: list[Run], start: float, end: float) -> float:
     return sum(gap for gap in gaps if gap <= IDLE)
 
 
+def worked_at(runs: list[Run]) -> list[float]:
+    """Where each check falls on a timeline of time worked: a break (a gap over IDLE) counts as one
+    minute, so that the work fills a picture of it."""
+    places, x = [], 0.0
+    for earlier, run in zip([None, *runs], runs):
+        gap = 0.0 if earlier is None else run.at - earlier.at
+        x += gap if gap <= IDLE else 60.0
+        places.append(x)
+    return places
+
+
 @dataclass(frozen=True)
 class Streak:
     """A cause named by consecutive checks: one meeting with it."""

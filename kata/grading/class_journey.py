@@ -16,7 +16,7 @@ from typing import Optional
 from kata.core.cases import cases_of
 from kata.core.cause import known_names
 from kata.core.curriculum import EXERCISES
-from kata.core.journal import COLOURS, IDLE, Run, legs, streaks
+from kata.core.journal import COLOURS, IDLE, Run, legs, streaks, worked_at
 from kata.core.outcome import ProblemKind
 from kata.core.sanitise import html_text as _e
 from kata.core.sanitise import html_with_code, markdown_with_code
@@ -242,11 +242,7 @@ def _legend() -> str:
 def _strip(runs: list[Run], width: float = 480.0) -> str:
     """Every check of one learner, left to right by time worked: a break counts as one minute."""
     names = [e.name for e in EXERCISES]
-    xs, x = [], 0.0
-    for earlier, run in zip([None, *runs], runs):
-        gap = 0.0 if earlier is None else run.at - earlier.at
-        x += gap if gap <= IDLE else 60.0
-        xs.append(x)
+    xs = worked_at(runs)
     span = max(xs[-1], 1.0)
     marks = []
     for run, at in zip(runs, xs):

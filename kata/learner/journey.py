@@ -16,7 +16,7 @@ from typing import Optional
 
 from kata.core import journal
 from kata.core.curriculum import EXERCISES
-from kata.core.journal import COLOURS, IDLE, Leg, Run, legs
+from kata.core.journal import COLOURS, IDLE, Leg, Run, legs, worked_at
 from kata.core.sanitise import html_text, visible_line
 from kata.learner.commands import Spelling
 
@@ -57,12 +57,8 @@ def as_html(runs: list[Run]) -> str:
     colour = {e.name: COLOURS[i % len(COLOURS)] for i, e in enumerate(EXERCISES)}
     rows = "".join("<tr>" + "".join(f"<td>{html_text(cell)}</td>" for cell in _row(leg)) + "</tr>"
                    for leg in legs(runs))
-    # Time runs left to right; a break counts as one minute, so that the work fills the picture.
-    xs, x = [], 0.0
-    for earlier, run in zip([None, *runs], runs):
-        gap = 0.0 if earlier is None else run.at - earlier.at
-        x += gap if gap <= IDLE else 60.0
-        xs.append(x)
+    # Time runs left to right (kata.core.journal.worked_at).
+    xs = worked_at(runs)
     width, span = 800.0, max(xs[-1] if xs else 0.0, 1.0)
     names = [e.name for e in EXERCISES]
     marks = []
